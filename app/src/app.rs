@@ -1,0 +1,58 @@
+//! The document shell the server renders, and the app's routes.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages::enterprise::EnterprisePage;
+use crate::pages::enterprise_form::EnterpriseFormPage;
+use crate::pages::login::LoginPage;
+use crate::pages::not_found::NotFoundPage;
+use crate::pages::roster::RosterPage;
+use crate::pages::roster_import::RosterImportPage;
+use crate::ui::{Header, I18n, Session};
+
+/// The HTML document around the app; the server renders it for every page address.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#1d4f7a"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let i18n = I18n::provide();
+    Session::provide();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/steelcheck.css"/>
+        <Title text=move || i18n.t("app.name")/>
+        <Router>
+            <Header/>
+            <main class="page">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=RosterPage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/enterprises/new") view=EnterpriseFormPage/>
+                    <Route path=path!("/enterprises/import") view=RosterImportPage/>
+                    <Route path=path!("/enterprises/:id") view=EnterprisePage/>
+                    <Route path=path!("/enterprises/:id/edit") view=EnterpriseFormPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,18 @@
+//! SteelCheck's app: shared domain types, translations, and the pages, rendered on the server
+//! (`ssr`) and hydrated in the browser (`hydrate`).
+
+pub mod api;
+mod app;
+pub mod i18n;
+pub mod model;
+mod pages;
+mod ui;
+
+pub use app::{shell, App};
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

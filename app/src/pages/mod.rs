@@ -1,0 +1,8 @@
+//! One file per page.
+
+pub mod enterprise;
+pub mod enterprise_form;
+pub mod login;
+pub mod not_found;
+pub mod roster;
+pub mod roster_import;

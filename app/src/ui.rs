@@ -1,0 +1,248 @@
+//! What every page shares: the language switch, the signed-in user, the header and small widgets.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+use crate::api::{self, ApiFailure};
+use crate::i18n::{Lang, LANG_COOKIE};
+use crate::model::{FieldError, Me};
+
+/// The interface language, switchable at any time; pages read it through [`I18n::t`].
+#[derive(Clone, Copy)]
+pub struct I18n(pub RwSignal<Lang>);
+
+impl I18n {
+    pub fn provide() -> Self {
+        let i18n = I18n(RwSignal::new(initial_lang()));
+        provide_context(i18n);
+        i18n
+    }
+
+    /// The sentence for `key` in the current language (reactive).
+    pub fn t(self, key: &str) -> &'static str {
+        self.0.get().t(key)
+    }
+
+    pub fn lang(self) -> Lang {
+        self.0.get()
+    }
+
+    /// Switches and remembers the choice in a cookie, which the server reads for its messages.
+    pub fn switch(self, lang: Lang) {
+        self.0.set(lang);
+        remember_lang(lang);
+    }
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+/// The language the server rendered with: the switch's cookie, Chinese otherwise.
+#[cfg(feature = "ssr")]
+fn initial_lang() -> Lang {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .find_map(Lang::from_cookie_header)
+        })
+        .unwrap_or_default()
+}
+
+/// The same choice read back in the browser, so hydration sees what the server rendered.
+#[cfg(not(feature = "ssr"))]
+fn initial_lang() -> Lang {
+    document_cookie()
+        .and_then(|cookie| Lang::from_cookie_header(&cookie))
+        .unwrap_or_default()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn document_cookie() -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window()?.document()?;
+    document.dyn_into::<web_sys::HtmlDocument>().ok()?.cookie().ok()
+}
+
+fn remember_lang(lang: Lang) {
+    use wasm_bindgen::JsCast;
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.dyn_into::<web_sys::HtmlDocument>().ok());
+    if let Some(document) = document {
+        let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+        // A refused cookie only means the choice is not remembered across visits.
+        let _ = document.set_cookie(&cookie);
+    }
+}
+
+/// Who is signed in; `checked` turns true once the server (or the lack of one) has answered.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub me: RwSignal<Option<Me>>,
+    pub checked: RwSignal<bool>,
+}
+
+impl Session {
+    pub fn provide() -> Self {
+        let session = Session {
+            me: RwSignal::new(None),
+            checked: RwSignal::new(false),
+        };
+        provide_context(session);
+        Effect::new(move |_| {
+            spawn_local(async move {
+                match api::get::<Me>("/api/v1/me").await {
+                    Ok(me) => session.me.set(Some(me)),
+                    Err(_) => session.me.set(None),
+                }
+                session.checked.set(true);
+            });
+        });
+        session
+    }
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// Sends a visitor who is not signed in to the login page, once the session check has answered.
+pub fn require_login() {
+    let session = use_session();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if session.checked.get() && session.me.get().is_none() {
+            navigate("/login", NavigateOptions::default());
+        }
+    });
+}
+
+/// A failed call in words: the server's message, or that it could not be reached.
+pub fn failure_text(i18n: I18n, failure: &ApiFailure) -> String {
+    match failure {
+        ApiFailure::Refused { body, .. } => body.message.clone(),
+        ApiFailure::Unreachable => i18n.t("error.unreachable").to_string(),
+    }
+}
+
+/// The per-field or per-row details behind a refusal.
+pub fn failure_details(failure: &ApiFailure) -> Vec<FieldError> {
+    match failure {
+        ApiFailure::Refused { body, .. } => body.details.clone(),
+        ApiFailure::Unreachable => Vec::new(),
+    }
+}
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let navigate = use_navigate();
+    let logout = move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            // Even if the server cannot be reached the local sign-out must happen.
+            let _ = api::post_empty("/api/v1/auth/logout").await;
+            session.me.set(None);
+            navigate("/login", NavigateOptions::default());
+        });
+    };
+    let user_line = move || {
+        session.me.get().map(|me| {
+            let office = me.office.map(|office| office.name).unwrap_or_default();
+            format!("{} · {} {}", me.name, i18n.t(me.role.label_key()), office)
+        })
+    };
+    view! {
+        <header class="app-header">
+            <a class="brand" href="/">{move || i18n.t("app.name")}</a>
+            <span class="user-line" data-testid="user-line">{user_line}</span>
+            <div class="header-actions">
+                <LangSwitch/>
+                <Show when=move || session.me.get().is_some()>
+                    <button class="link-button" on:click=logout.clone()>{move || i18n.t("auth.logout")}</button>
+                </Show>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn LangSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="lang-switch" role="group" aria-label="language">
+            {Lang::ALL
+                .into_iter()
+                .map(|lang| {
+                    view! {
+                        <button
+                            class="link-button"
+                            class:active=move || i18n.lang() == lang
+                            on:click=move |_| i18n.switch(lang)
+                        >
+                            {lang.t("lang.self")}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+/// A problem shown above a form or list, with its details as a list.
+#[component]
+pub fn FailureNotice(failure: ApiFailure) -> impl IntoView {
+    let i18n = use_i18n();
+    let message = failure_text(i18n, &failure);
+    let details = failure_details(&failure);
+    view! {
+        <div class="notice error" role="alert">
+            <p>{message}</p>
+            <Show when={
+                let empty = details.is_empty();
+                move || !empty
+            }>
+                <ul class="details">
+                    {details
+                        .clone()
+                        .into_iter()
+                        .map(|detail| view! { <li>{detail_text(i18n, &detail)}</li> })
+                        .collect_view()}
+                </ul>
+            </Show>
+        </div>
+    }
+}
+
+/// "Row 3 · Credit code: …" in the current language.
+pub fn detail_text(i18n: I18n, detail: &FieldError) -> String {
+    let field = i18n.t(&format!("column.{}", detail.field));
+    match detail.row {
+        Some(row) => format!(
+            "{} · {}: {}",
+            i18n.lang().format("import.row", &[("row", row.to_string())]),
+            field,
+            detail.message
+        ),
+        None => format!("{field}: {}", detail.message),
+    }
+}
+
+/// Today in the user's time zone, for licence warnings.
+pub fn today() -> chrono::NaiveDate {
+    let now = js_sys::Date::new_0();
+    chrono::NaiveDate::from_ymd_opt(
+        now.get_full_year() as i32,
+        now.get_month() + 1,
+        now.get_date(),
+    )
+    .unwrap_or_default()
+}
