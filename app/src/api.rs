@@ -54,7 +54,10 @@ pub async fn post_file<T: DeserializeOwned>(path: &str, file: &web_sys::File) ->
     decode(check(response).await?).await
 }
 
-async fn send_json<B: Serialize, T: DeserializeOwned>(builder: RequestBuilder, body: &B) -> ApiResult<T> {
+async fn send_json<B: Serialize, T: DeserializeOwned>(
+    builder: RequestBuilder,
+    body: &B,
+) -> ApiResult<T> {
     let request = builder.json(body).map_err(|_| ApiFailure::Unreachable)?;
     let response = request.send().await.map_err(|_| ApiFailure::Unreachable)?;
     decode(check(response).await?).await
@@ -70,16 +73,22 @@ async fn check(response: Response) -> ApiResult<Response> {
         return Ok(response);
     }
     let status = response.status();
-    let body = response.json::<ApiErrorBody>().await.unwrap_or(ApiErrorBody {
-        error: "unknown".into(),
-        message: format!("HTTP {status}"),
-        details: Vec::new(),
-    });
+    let body = response
+        .json::<ApiErrorBody>()
+        .await
+        .unwrap_or(ApiErrorBody {
+            error: "unknown".into(),
+            message: format!("HTTP {status}"),
+            details: Vec::new(),
+        });
     Err(ApiFailure::Refused { status, body })
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
-    response.json::<T>().await.map_err(|_| ApiFailure::Unreachable)
+    response
+        .json::<T>()
+        .await
+        .map_err(|_| ApiFailure::Unreachable)
 }
 
 /// A query string from pairs, leaving out empty values.

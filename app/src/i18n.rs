@@ -50,7 +50,9 @@ impl Lang {
     pub fn from_cookie_header(header: &str) -> Option<Lang> {
         header.split(';').find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name == LANG_COOKIE).then(|| Lang::from_code(value)).flatten()
+            (name == LANG_COOKIE)
+                .then(|| Lang::from_code(value))
+                .flatten()
         })
     }
 
@@ -89,7 +91,10 @@ pub fn names(text: &str, key: &str, code: &str) -> bool {
     text.eq_ignore_ascii_case(code)
         || Lang::ALL.into_iter().any(|lang| {
             text.eq_ignore_ascii_case(lang.t(key))
-                || lang.t(&aliases).split('|').any(|alias| text.eq_ignore_ascii_case(alias))
+                || lang
+                    .t(&aliases)
+                    .split('|')
+                    .any(|alias| text.eq_ignore_ascii_case(alias))
         })
 }
 
@@ -125,7 +130,10 @@ mod tests {
         missing_in_en.sort();
         missing_in_zh.sort();
         assert!(missing_in_en.is_empty(), "missing in en: {missing_in_en:?}");
-        assert!(missing_in_zh.is_empty(), "missing in zh-CN: {missing_in_zh:?}");
+        assert!(
+            missing_in_zh.is_empty(),
+            "missing in zh-CN: {missing_in_zh:?}"
+        );
     }
 
     #[test]
@@ -149,7 +157,13 @@ mod tests {
 
     #[test]
     fn names_accepts_codes_labels_and_aliases_in_both_languages() {
-        for text in ["rolling_only", "无炼钢能力轧钢", "轧钢", "Rolling only", "rolling mill"] {
+        for text in [
+            "rolling_only",
+            "无炼钢能力轧钢",
+            "轧钢",
+            "Rolling only",
+            "rolling mill",
+        ] {
             assert!(names(text, "kind.rolling_only", "rolling_only"), "{text}");
         }
         assert!(!names("炼钢", "kind.rolling_only", "rolling_only"));

@@ -67,7 +67,11 @@ fn initial_lang() -> Lang {
 fn document_cookie() -> Option<String> {
     use wasm_bindgen::JsCast;
     let document = web_sys::window()?.document()?;
-    document.dyn_into::<web_sys::HtmlDocument>().ok()?.cookie().ok()
+    document
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()?
+        .cookie()
+        .ok()
 }
 
 fn remember_lang(lang: Lang) {
@@ -76,7 +80,10 @@ fn remember_lang(lang: Lang) {
         .and_then(|window| window.document())
         .and_then(|document| document.dyn_into::<web_sys::HtmlDocument>().ok());
     if let Some(document) = document {
-        let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
+        let cookie = format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+            lang.code()
+        );
         // A refused cookie only means the choice is not remembered across visits.
         let _ = document.set_cookie(&cookie);
     }
@@ -228,7 +235,8 @@ pub fn detail_text(i18n: I18n, detail: &FieldError) -> String {
     match detail.row {
         Some(row) => format!(
             "{} · {}: {}",
-            i18n.lang().format("import.row", &[("row", row.to_string())]),
+            i18n.lang()
+                .format("import.row", &[("row", row.to_string())]),
             field,
             detail.message
         ),

@@ -16,10 +16,19 @@ use crate::error::AppError;
 use crate::{demo, http, roster_import};
 
 #[derive(Debug, Parser)]
-#[command(name = "steelcheck", version, about = "SteelCheck: steel-industry special inspection campaign")]
+#[command(
+    name = "steelcheck",
+    version,
+    about = "SteelCheck: steel-industry special inspection campaign"
+)]
 pub struct Cli {
     /// Where the SQLite database and photos live.
-    #[arg(long, global = true, default_value = "./data", env = "STEELCHECK_DATA_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "./data",
+        env = "STEELCHECK_DATA_DIR"
+    )]
     pub data_dir: PathBuf,
     /// A PostgreSQL URL (postgres://…) to use instead of SQLite in the data directory.
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
@@ -86,7 +95,8 @@ pub enum RosterCommand {
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {
-    Role::parse(text).ok_or_else(|| format!("'{text}' is not a role: use inspector, head or taskforce"))
+    Role::parse(text)
+        .ok_or_else(|| format!("'{text}' is not a role: use inspector, head or taskforce"))
 }
 
 /// What failed, in words for the person at the shell.
@@ -110,7 +120,10 @@ impl From<AppError> for CliError {
         let body = error.body(shell_lang());
         let mut text = body.message;
         for detail in body.details {
-            let place = detail.row.map(|row| format!("row {row}, ")).unwrap_or_default();
+            let place = detail
+                .row
+                .map(|row| format!("row {row}, "))
+                .unwrap_or_default();
             text.push_str(&format!("\n  {place}{}: {}", detail.field, detail.message));
         }
         CliError(text)
@@ -163,12 +176,19 @@ async fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Serve { demo, .. } => serve(db, &config, demo).await,
         Command::Office(OfficeCommand::Add { code, name }) => add_office(&db, &code, &name).await,
         Command::Office(OfficeCommand::List) => list_offices(&db).await,
-        Command::User(UserCommand::Add { username, role, office, name }) => {
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            office,
+            name,
+        }) => {
             let name = name.unwrap_or_else(|| username.clone());
             add_user(&db, &username, role, office.as_deref(), &name).await
         }
         Command::User(UserCommand::Passwd { username }) => change_password(&db, &username).await,
-        Command::Roster(RosterCommand::Import { file, office }) => import_roster(&db, &file, &office).await,
+        Command::Roster(RosterCommand::Import { file, office }) => {
+            import_roster(&db, &file, &office).await
+        }
     }
 }
 
@@ -187,7 +207,10 @@ async fn serve(db: Db, config: &Config, demo: bool) -> Result<(), CliError> {
         .await
         .map_err(|error| CliError(format!("cannot listen on {}: {error}", config.addr)))?;
     println!("SteelCheck is listening on http://{}", config.addr);
-    let state = http::AppState { db, leptos_options: options };
+    let state = http::AppState {
+        db,
+        leptos_options: options,
+    };
     axum::serve(
         listener,
         http::app(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -244,16 +267,23 @@ async fn add_user(
             )))
         }
         (false, Some(_)) => {
-            return Err(CliError("the task force belongs to no office: leave out --office".into()))
+            return Err(CliError(
+                "the task force belongs to no office: leave out --office".into(),
+            ))
         }
-        (_, Some(code)) => Some(
-            offices::find_by_code(&mut conn, code)
-                .await?
-                .ok_or_else(|| CliError(format!("no office has the code {code} (see: steelcheck office list)")))?,
-        ),
+        (_, Some(code)) => Some(offices::find_by_code(&mut conn, code).await?.ok_or_else(
+            || {
+                CliError(format!(
+                    "no office has the code {code} (see: steelcheck office list)"
+                ))
+            },
+        )?),
         (false, None) => None,
     };
-    if users::find_by_username(&mut conn, username).await?.is_some() {
+    if users::find_by_username(&mut conn, username)
+        .await?
+        .is_some()
+    {
         return Err(CliError(format!("user {username} already exists")));
     }
     let password_hash = password::hash(read_new_password()?).await?;
@@ -299,7 +329,9 @@ fn read_new_password() -> Result<String, CliError> {
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
     let password = line.trim_end_matches(['\r', '\n']).to_string();
-    password::check_new(&password).map_err(|key| CliError(shell_lang().format(key, &[("min", password::MIN_LENGTH.to_string())])))?;
+    password::check_new(&password).map_err(|key| {
+        CliError(shell_lang().format(key, &[("min", password::MIN_LENGTH.to_string())]))
+    })?;
     Ok(password)
 }
 
@@ -310,7 +342,11 @@ async fn import_roster(db: &Db, file: &std::path::Path, office_code: &str) -> Re
     let mut tx = db.begin().await?;
     let office = offices::find_by_code(&mut tx, office_code)
         .await?
-        .ok_or_else(|| CliError(format!("no office has the code {office_code} (see: steelcheck office list)")))?;
+        .ok_or_else(|| {
+            CliError(format!(
+                "no office has the code {office_code} (see: steelcheck office list)"
+            ))
+        })?;
     let report = roster_import::apply(&mut tx, &office, rows, "cli").await?;
     tx.commit().await?;
     println!(

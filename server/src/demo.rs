@@ -41,15 +41,25 @@ pub async fn load_if_empty(db: &Db) -> Result<Option<String>, AppError> {
         let [username, name, role, office_code, password] = line.as_slice() else {
             continue;
         };
-        let role = Role::parse(role).ok_or_else(|| AppError::Internal(format!("demo role {role}")))?;
+        let role =
+            Role::parse(role).ok_or_else(|| AppError::Internal(format!("demo role {role}")))?;
         let office_id = created_offices
             .iter()
             .find(|office| office.code == *office_code)
             .map(|office| office.id.as_str());
         let password_hash = password::hash(password.to_string()).await?;
-        let user = users::NewUser { username, name, role, office_id, password_hash: &password_hash };
+        let user = users::NewUser {
+            username,
+            name,
+            role,
+            office_id,
+            password_hash: &password_hash,
+        };
         users::insert(&mut tx, user).await?;
-        listing.push_str(&format!("  {username:<10} {password:<16} {:<10} {office_code}\n", role.as_str()));
+        listing.push_str(&format!(
+            "  {username:<10} {password:<16} {:<10} {office_code}\n",
+            role.as_str()
+        ));
     }
     audit::record(&mut tx, None, "demo.load", "database", "demo data loaded").await?;
     tx.commit().await?;

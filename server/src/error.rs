@@ -72,7 +72,10 @@ impl AppError {
         AppError::Invalid(
             violations
                 .into_iter()
-                .map(|violation| RowViolation { row: None, violation })
+                .map(|violation| RowViolation {
+                    row: None,
+                    violation,
+                })
                 .collect(),
         )
     }

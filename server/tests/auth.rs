@@ -25,11 +25,19 @@ async fn login_sets_an_http_only_lax_cookie_and_me_answers() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json["role"], "head");
     assert_eq!(reply.json["office"]["code"], "XL01");
-    let set_cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    let set_cookie = reply
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
     for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
         assert!(set_cookie.contains(flag), "{flag} missing in {set_cookie}");
     }
-    assert!(!set_cookie.contains("Secure"), "plain HTTP cannot use Secure cookies");
+    assert!(
+        !set_cookie.contains("Secure"),
+        "plain HTTP cannot use Secure cookies"
+    );
 
     let cookie = session_cookie(&reply.headers).unwrap();
     let me = app.get("/api/v1/me", &cookie).await;
@@ -44,11 +52,18 @@ async fn cookie_is_secure_behind_a_tls_proxy() {
     let request = Request::post("/api/v1/auth/login")
         .header(header::CONTENT_TYPE, "application/json")
         .header("x-forwarded-proto", "https")
-        .body(Body::from(json!({ "username": "tf", "password": PASSWORD }).to_string()))
+        .body(Body::from(
+            json!({ "username": "tf", "password": PASSWORD }).to_string(),
+        ))
         .unwrap();
     let reply = app.send(request).await;
     assert_eq!(reply.status, StatusCode::OK);
-    let set_cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    let set_cookie = reply
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(set_cookie.contains("; Secure"), "{set_cookie}");
 }
 
@@ -59,7 +74,10 @@ async fn wrong_password_and_unknown_user_get_the_same_401() {
     let unknown = attempt(&app, "nobody", PASSWORD).await;
     let first = wrong.expect_error(StatusCode::UNAUTHORIZED, "bad_credentials");
     let second = unknown.expect_error(StatusCode::UNAUTHORIZED, "bad_credentials");
-    assert_eq!(first, second, "the answer must not reveal which usernames exist");
+    assert_eq!(
+        first, second,
+        "the answer must not reveal which usernames exist"
+    );
     assert!(session_cookie(&wrong.headers).is_none());
 }
 
@@ -110,27 +128,41 @@ async fn messages_follow_the_language_cookie_then_accept_language() {
     let en = english.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
     assert!(en.is_ascii() && en.contains("sign in"), "{en}");
     assert!(!zh.is_ascii(), "Chinese is the default: {zh}");
-    assert_eq!(switched.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated"), zh);
+    assert_eq!(
+        switched.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated"),
+        zh
+    );
 }
 
 #[tokio::test]
 async fn logout_ends_the_session_on_the_server() {
     let app = TestApp::new().await;
     let cookie = app.login("insp1").await;
-    let reply = app.request(Method::POST, "/api/v1/auth/logout", Some(&cookie), None).await;
+    let reply = app
+        .request(Method::POST, "/api/v1/auth/logout", Some(&cookie), None)
+        .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
-    let cleared = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    let cleared = reply
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
     // Replaying the old cookie must not work: the session is gone, not just the browser's copy.
-    app.get("/api/v1/me", &cookie).await.expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+    app.get("/api/v1/me", &cookie)
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
 }
 
 #[tokio::test]
 async fn forged_and_missing_cookies_are_unauthenticated() {
     let app = TestApp::new().await;
-    app.get("/api/v1/me", "steelcheck_session=forged").await
+    app.get("/api/v1/me", "steelcheck_session=forged")
+        .await
         .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
-    app.request(Method::GET, "/api/v1/enterprises", None, None).await
+    app.request(Method::GET, "/api/v1/enterprises", None, None)
+        .await
         .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
 }
 
@@ -139,17 +171,31 @@ async fn five_failures_for_one_account_lock_it_for_fifteen_minutes() {
     let app = TestApp::new().await;
     // Successful logins in between do not count towards the limit.
     for _ in 0..4 {
-        attempt(&app, "head1", "wrong").await.expect_error(StatusCode::UNAUTHORIZED, "bad_credentials");
-        assert_eq!(attempt(&app, "head1", PASSWORD).await.status, StatusCode::OK);
+        attempt(&app, "head1", "wrong")
+            .await
+            .expect_error(StatusCode::UNAUTHORIZED, "bad_credentials");
+        assert_eq!(
+            attempt(&app, "head1", PASSWORD).await.status,
+            StatusCode::OK
+        );
     }
-    attempt(&app, "head1", "wrong").await.expect_error(StatusCode::UNAUTHORIZED, "bad_credentials");
+    attempt(&app, "head1", "wrong")
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "bad_credentials");
     let limited = attempt(&app, "head1", PASSWORD).await;
     let message = limited.expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert!(message.contains("15"), "says how long to wait: {message}");
-    let retry_after: u64 = limited.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = limited.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((800..=900).contains(&retry_after), "{retry_after}");
     // Other accounts are not affected.
-    assert_eq!(attempt(&app, "head2", PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        attempt(&app, "head2", PASSWORD).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -157,7 +203,11 @@ async fn thirty_failures_from_one_address_block_that_address() {
     let app = TestApp::new().await;
     for attempt_number in 0..30 {
         let username = format!("guess{attempt_number}");
-        attempt(&app, &username, "wrong").await.expect_error(StatusCode::UNAUTHORIZED, "bad_credentials");
+        attempt(&app, &username, "wrong")
+            .await
+            .expect_error(StatusCode::UNAUTHORIZED, "bad_credentials");
     }
-    attempt(&app, "tf", PASSWORD).await.expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    attempt(&app, "tf", PASSWORD)
+        .await
+        .expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
 }

@@ -60,15 +60,22 @@ const FREE_CODE: &str = CODES[2];
 #[tokio::test]
 async fn every_role_office_and_operation() {
     let app = TestApp::new().await;
-    let xl01 = app.create_enterprise("XL01", "Office One Mill", CODES[0]).await;
-    let xl02 = app.create_enterprise("XL02", "Office Two Mill", CODES[1]).await;
+    let xl01 = app
+        .create_enterprise("XL01", "Office One Mill", CODES[0])
+        .await;
+    let xl02 = app
+        .create_enterprise("XL02", "Office Two Mill", CODES[1])
+        .await;
     let mut failures = Vec::new();
     for &(user, office, operation, expected) in MATRIX {
         let cookie = app.login(user).await;
         let target = if office == "XL01" { &xl01 } else { &xl02 };
         let reply = match operation {
             Operation::List => app.get("/api/v1/enterprises", &cookie).await,
-            Operation::Read => app.get(&format!("/api/v1/enterprises/{target}"), &cookie).await,
+            Operation::Read => {
+                app.get(&format!("/api/v1/enterprises/{target}"), &cookie)
+                    .await
+            }
             Operation::Create => {
                 let body = enterprise_json(Some(office), "New Mill", FREE_CODE);
                 let reply = app.post("/api/v1/enterprises", &cookie, body).await;
@@ -81,16 +88,24 @@ async fn every_role_office_and_operation() {
             Operation::Update => {
                 let code = if office == "XL01" { CODES[0] } else { CODES[1] };
                 let body = enterprise_json(Some(office), "Renamed", code);
-                app.put(&format!("/api/v1/enterprises/{target}"), &cookie, body).await
+                app.put(&format!("/api/v1/enterprises/{target}"), &cookie, body)
+                    .await
             }
             Operation::Import => {
                 let file = format!("name,credit_code,kind\nImported,{FREE_CODE},seller\n");
-                app.upload(&format!("/api/v1/enterprises/import?office={office}"), &cookie, file.into_bytes())
-                    .await
+                app.upload(
+                    &format!("/api/v1/enterprises/import?office={office}"),
+                    &cookie,
+                    file.into_bytes(),
+                )
+                .await
             }
         };
         if reply.status != expected {
-            failures.push(format!("{user} {operation:?} {office}: expected {expected}, got {} {}", reply.status, reply.text));
+            failures.push(format!(
+                "{user} {operation:?} {office}: expected {expected}, got {} {}",
+                reply.status, reply.text
+            ));
         }
         if let Operation::Import = operation {
             if reply.status == OK {
@@ -98,11 +113,22 @@ async fn every_role_office_and_operation() {
             }
         }
         if let Operation::List = operation {
-            let mut offices: Vec<_> = reply.json["items"].as_array().unwrap().iter().map(|item| item["office_code"].clone()).collect();
+            let mut offices: Vec<_> = reply.json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["office_code"].clone())
+                .collect();
             offices.sort_by_key(|office| office.to_string());
-            let expected_offices = if user == "tf" { vec!["XL01", "XL02"] } else { vec!["XL01"] };
+            let expected_offices = if user == "tf" {
+                vec!["XL01", "XL02"]
+            } else {
+                vec!["XL01"]
+            };
             if offices != expected_offices {
-                failures.push(format!("{user} List sees offices {offices:?}, expected {expected_offices:?}"));
+                failures.push(format!(
+                    "{user} List sees offices {offices:?}, expected {expected_offices:?}"
+                ));
             }
         }
     }
@@ -112,10 +138,20 @@ async fn every_role_office_and_operation() {
 #[tokio::test]
 async fn offices_list_is_scoped_too() {
     let app = TestApp::new().await;
-    for (user, expected) in [("insp2", vec!["XL02"]), ("head1", vec!["XL01"]), ("tf", vec!["XL01", "XL02"])] {
+    for (user, expected) in [
+        ("insp2", vec!["XL02"]),
+        ("head1", vec!["XL01"]),
+        ("tf", vec!["XL01", "XL02"]),
+    ] {
         let cookie = app.login(user).await;
         let reply = app.get("/api/v1/offices", &cookie).await;
-        let codes: Vec<_> = reply.json.as_array().unwrap().iter().map(|office| office["code"].as_str().unwrap().to_string()).collect();
+        let codes: Vec<_> = reply
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|office| office["code"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(codes, expected, "{user}");
     }
 }
@@ -125,8 +161,19 @@ async fn a_head_cannot_move_an_enterprise_out_of_their_office() {
     let app = TestApp::new().await;
     let id = app.create_enterprise("XL01", "Mill", CODES[0]).await;
     let head = app.login("head1").await;
-    let reply = app.put(&format!("/api/v1/enterprises/{id}"), &head, enterprise_json(Some("XL02"), "Mill", CODES[0])).await;
+    let reply = app
+        .put(
+            &format!("/api/v1/enterprises/{id}"),
+            &head,
+            enterprise_json(Some("XL02"), "Mill", CODES[0]),
+        )
+        .await;
     reply.expect_error(FORBIDDEN, "forbidden");
     let tf = app.login("tf").await;
-    assert_eq!(app.get(&format!("/api/v1/enterprises/{id}"), &tf).await.json["office_code"], "XL01");
+    assert_eq!(
+        app.get(&format!("/api/v1/enterprises/{id}"), &tf)
+            .await
+            .json["office_code"],
+        "XL01"
+    );
 }

@@ -19,7 +19,12 @@ fn roster(rows: &[String]) -> String {
 
 async fn names_in(app: &TestApp, cookie: &str) -> Vec<String> {
     let reply = app.get("/api/v1/enterprises?per_page=100", cookie).await;
-    reply.json["items"].as_array().unwrap().iter().map(|item| item["name"].as_str().unwrap().to_string()).collect()
+    reply.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -27,22 +32,49 @@ async fn a_good_csv_creates_then_updates_by_credit_code() {
     let app = TestApp::new().await;
     let head = app.login("head1").await;
     let file = roster(&[
-        format!("示例钢铁,{},一路1号,炼钢,(鄂)XK05-001-00001,热轧带肋钢筋,2027-06-30,在产", CODES[0]),
+        format!(
+            "示例钢铁,{},一路1号,炼钢,(鄂)XK05-001-00001,热轧带肋钢筋,2027-06-30,在产",
+            CODES[0]
+        ),
         format!("示例商户,{},二路2号,销售商户,,,,停产", CODES[1]),
     ]);
-    let reply = app.upload("/api/v1/enterprises/import", &head, file.into_bytes()).await;
+    let reply = app
+        .upload("/api/v1/enterprises/import", &head, file.into_bytes())
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    assert_eq!(reply.json, serde_json::json!({ "created": 2, "updated": 0 }));
+    assert_eq!(
+        reply.json,
+        serde_json::json!({ "created": 2, "updated": 0 })
+    );
 
     let again = roster(&[
-        format!("示例钢铁（更名）,{},一路1号,炼钢,(鄂)XK05-001-00001,热轧带肋钢筋,2028/6/30,在产", CODES[0]),
+        format!(
+            "示例钢铁（更名）,{},一路1号,炼钢,(鄂)XK05-001-00001,热轧带肋钢筋,2028/6/30,在产",
+            CODES[0]
+        ),
         format!("新商户,{},三路3号,销售商户,,,,", CODES[2]),
     ]);
-    let reply = app.upload("/api/v1/enterprises/import?office=XL01", &head, again.into_bytes()).await;
-    assert_eq!(reply.json, serde_json::json!({ "created": 1, "updated": 1 }), "{}", reply.text);
-    assert_eq!(names_in(&app, &head).await, ["新商户", "示例商户", "示例钢铁（更名）"]);
+    let reply = app
+        .upload(
+            "/api/v1/enterprises/import?office=XL01",
+            &head,
+            again.into_bytes(),
+        )
+        .await;
+    assert_eq!(
+        reply.json,
+        serde_json::json!({ "created": 1, "updated": 1 }),
+        "{}",
+        reply.text
+    );
+    assert_eq!(
+        names_in(&app, &head).await,
+        ["新商户", "示例商户", "示例钢铁（更名）"]
+    );
 
-    let search = app.get(&format!("/api/v1/enterprises?q={}", CODES[0]), &head).await;
+    let search = app
+        .get(&format!("/api/v1/enterprises?q={}", CODES[0]), &head)
+        .await;
     assert_eq!(search.json["items"][0]["licence_expiry"], "2028-06-30");
     assert_eq!(search.json["items"][0]["kind"], "steel_making");
 }
@@ -58,16 +90,36 @@ async fn a_file_with_bad_rows_imports_nothing_and_lists_every_bad_row() {
         format!(",{},,火箭厂,,,明年,", CODES[2]),
         format!("重复,{},,炼钢,,,,", CODES[0]),
     ]);
-    let reply = app.upload("/api/v1/enterprises/import", &head, file.into_bytes()).await;
+    let reply = app
+        .upload("/api/v1/enterprises/import", &head, file.into_bytes())
+        .await;
     reply.expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
-    let rows: Vec<_> = reply.json["details"].as_array().unwrap().iter().map(|d| (d["row"].as_u64().unwrap(), d["field"].as_str().unwrap().to_string())).collect();
+    let rows: Vec<_> = reply.json["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["row"].as_u64().unwrap(),
+                d["field"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
     assert_eq!(
         rows,
-        [(3, "credit_code".into()), (5, "kind".into()), (5, "licence_expiry".into()), (5, "name".into())],
+        [
+            (3, "credit_code".into()),
+            (5, "kind".into()),
+            (5, "licence_expiry".into()),
+            (5, "name".into())
+        ],
         "{}",
         reply.text
     );
-    assert!(names_in(&app, &head).await.is_empty(), "nothing may be stored");
+    assert!(
+        names_in(&app, &head).await.is_empty(),
+        "nothing may be stored"
+    );
 }
 
 #[tokio::test]
@@ -80,14 +132,27 @@ async fn repeated_codes_and_other_offices_codes_fail_the_import() {
         format!("二,{},,炼钢,,,,", CODES[0]),
         format!("三,{},,炼钢,,,,", CODES[3]),
     ]);
-    let reply = app.upload("/api/v1/enterprises/import", &head, file.into_bytes()).await;
+    let reply = app
+        .upload("/api/v1/enterprises/import", &head, file.into_bytes())
+        .await;
     reply.expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     let details = reply.json["details"].as_array().unwrap();
     assert_eq!(details.len(), 2, "{}", reply.text);
     assert_eq!(details[0]["row"], 3);
-    assert!(details[0]["message"].as_str().unwrap().contains('2'), "names the first row: {}", reply.text);
+    assert!(
+        details[0]["message"].as_str().unwrap().contains('2'),
+        "names the first row: {}",
+        reply.text
+    );
     assert_eq!(details[1]["row"], 4);
-    assert!(details[1]["message"].as_str().unwrap().contains("Office Two"), "{}", reply.text);
+    assert!(
+        details[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Office Two"),
+        "{}",
+        reply.text
+    );
     assert!(names_in(&app, &head).await.is_empty());
 }
 
@@ -97,13 +162,23 @@ async fn gb18030_csv_with_english_headers_and_a_bom_are_read() {
     let head = app.login("head1").await;
     let text = roster(&[format!("黄石示例商行,{},下陆区,销售商户,,,,在产", CODES[0])]);
     let (gb18030, _, _) = encoding_rs::GB18030.encode(&text);
-    let reply = app.upload("/api/v1/enterprises/import", &head, gb18030.into_owned()).await;
+    let reply = app
+        .upload("/api/v1/enterprises/import", &head, gb18030.into_owned())
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
 
-    let english = format!("\u{feff}name,credit_code,kind,status\nExample Market,{},wholesale_market,operating\n", CODES[1]);
-    let reply = app.upload("/api/v1/enterprises/import", &head, english.into_bytes()).await;
+    let english = format!(
+        "\u{feff}name,credit_code,kind,status\nExample Market,{},wholesale_market,operating\n",
+        CODES[1]
+    );
+    let reply = app
+        .upload("/api/v1/enterprises/import", &head, english.into_bytes())
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-    assert_eq!(names_in(&app, &head).await, ["Example Market", "黄石示例商行"]);
+    assert_eq!(
+        names_in(&app, &head).await,
+        ["Example Market", "黄石示例商行"]
+    );
 }
 
 #[tokio::test]
@@ -121,7 +196,9 @@ async fn xlsx_files_are_read_with_dates_and_numbers() {
     sheet.write_string(1, 3, "无炼钢能力轧钢").unwrap();
     sheet.write_string(1, 4, "(鄂)XK05-001-00002").unwrap();
     let expiry = rust_xlsxwriter::ExcelDateTime::from_ymd(2029, 3, 31).unwrap();
-    sheet.write_datetime_with_format(1, 6, &expiry, &date_format).unwrap();
+    sheet
+        .write_datetime_with_format(1, 6, &expiry, &date_format)
+        .unwrap();
     sheet.write_string(1, 7, "在产").unwrap();
     sheet.write_string(2, 0, "示例市场").unwrap();
     // An all-digit code typed into Excel becomes a number; 18 digits exceed what a float keeps.
@@ -132,7 +209,14 @@ async fn xlsx_files_are_read_with_dates_and_numbers() {
     let reply = app.upload("/api/v1/enterprises/import", &head, bytes).await;
     reply.expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     assert_eq!(reply.json["details"][0]["row"], 3, "{}", reply.text);
-    assert!(reply.json["details"][0]["message"].as_str().unwrap().contains('3'), "length 3: {}", reply.text);
+    assert!(
+        reply.json["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains('3'),
+        "length 3: {}",
+        reply.text
+    );
 
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
@@ -143,8 +227,16 @@ async fn xlsx_files_are_read_with_dates_and_numbers() {
     sheet.write_string(1, 1, CODES[0]).unwrap();
     sheet.write_string(1, 3, "无炼钢能力轧钢").unwrap();
     sheet.write_string(1, 4, "(鄂)XK05-001-00002").unwrap();
-    sheet.write_datetime_with_format(1, 6, &expiry, &date_format).unwrap();
-    let reply = app.upload("/api/v1/enterprises/import", &head, workbook.save_to_buffer().unwrap()).await;
+    sheet
+        .write_datetime_with_format(1, 6, &expiry, &date_format)
+        .unwrap();
+    let reply = app
+        .upload(
+            "/api/v1/enterprises/import",
+            &head,
+            workbook.save_to_buffer().unwrap(),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let stored = app.get("/api/v1/enterprises", &head).await;
     assert_eq!(stored.json["items"][0]["licence_expiry"], "2029-03-31");
@@ -160,26 +252,46 @@ async fn unreadable_files_and_form_posts_get_clear_errors() {
         (Vec::new(), "empty"),
         (b"\xD0\xCF\x11\xE0old excel".to_vec(), ".xls"),
         (b"PK\x03\x04broken".to_vec(), "xlsx file cannot be read"),
-        ("名称,地址\nA,B\n".as_bytes().to_vec(), "name, credit_code, kind"),
+        (
+            "名称,地址\nA,B\n".as_bytes().to_vec(),
+            "name, credit_code, kind",
+        ),
     ] {
-        let reply = app.upload("/api/v1/enterprises/import", &english, bytes).await;
+        let reply = app
+            .upload("/api/v1/enterprises/import", &english, bytes)
+            .await;
         reply.expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
-        let message = reply.json["details"][0]["message"].as_str().unwrap().to_lowercase();
+        let message = reply.json["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase();
         assert!(message.contains(expected), "{expected}: {message}");
     }
     let form = axum::http::Request::post("/api/v1/enterprises/import")
         .header("cookie", &head)
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(axum::body::Body::from(format!("name,credit_code,kind\nA,{},seller\n", CODES[0])))
+        .body(axum::body::Body::from(format!(
+            "name,credit_code,kind\nA,{},seller\n",
+            CODES[0]
+        )))
         .unwrap();
-    app.send(form).await.expect_error(StatusCode::BAD_REQUEST, "bad_request");
+    app.send(form)
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "bad_request");
 
     let too_big = vec![b'a'; 11 * 1024 * 1024];
-    app.upload("/api/v1/enterprises/import", &head, too_big).await.expect_error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    app.upload("/api/v1/enterprises/import", &head, too_big)
+        .await
+        .expect_error(StatusCode::PAYLOAD_TOO_LARGE, "too_large");
 
     let tf = app.login("tf").await;
     let file = format!("name,credit_code,kind\nA,{},seller\n", CODES[0]);
-    let reply = app.upload("/api/v1/enterprises/import", &tf, file.into_bytes()).await;
+    let reply = app
+        .upload("/api/v1/enterprises/import", &tf, file.into_bytes())
+        .await;
     reply.expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
-    assert_eq!(reply.json["details"][0]["field"], "office_code", "the task force must say which office");
+    assert_eq!(
+        reply.json["details"][0]["field"], "office_code",
+        "the task force must say which office"
+    );
 }

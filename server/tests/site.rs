@@ -21,13 +21,25 @@ async fn pages_render_in_chinese_first_with_the_hydration_script() {
     let app = TestApp::new().await;
     let reply = app.request(Method::GET, "/login", None, None).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.text.contains("<html lang=\"zh-CN\""), "{}", reply.text);
-    assert!(reply.text.contains("/pkg/steelcheck.js"), "hydration script");
+    assert!(
+        reply.text.contains("<html lang=\"zh-CN\""),
+        "{}",
+        reply.text
+    );
+    assert!(
+        reply.text.contains("/pkg/steelcheck.js"),
+        "hydration script"
+    );
     assert!(reply.text.contains("钢铁专项检查"), "Chinese title");
     assert!(reply.text.contains("用户名"), "login form in Chinese");
 
-    let english = app.request(Method::GET, "/login", Some("lang=en"), None).await;
-    assert!(english.text.contains("Username"), "the switch's cookie picks English");
+    let english = app
+        .request(Method::GET, "/login", Some("lang=en"), None)
+        .await;
+    assert!(
+        english.text.contains("Username"),
+        "the switch's cookie picks English"
+    );
 }
 
 #[tokio::test]
@@ -35,23 +47,41 @@ async fn every_response_carries_the_security_headers() {
     let app = TestApp::new().await;
     for path in ["/login", "/api/v1/me", "/healthz"] {
         let reply = app.request(Method::GET, path, None, None).await;
-        let csp = reply.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
-        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
-        assert_eq!(reply.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        let csp = reply
+            .headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(
+            reply.headers[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff",
+            "{path}"
+        );
     }
 }
 
 #[tokio::test]
 async fn openapi_document_describes_every_route() {
     let app = TestApp::new().await;
-    let reply = app.request(Method::GET, "/api/v1/openapi.json", None, None).await;
+    let reply = app
+        .request(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.json["openapi"].as_str().unwrap().starts_with("3."));
     let paths = reply.json["paths"].as_object().unwrap();
     let documented: Vec<(String, String)> = paths
         .iter()
         .flat_map(|(path, item)| {
-            item.as_object().unwrap().keys().filter(|key| *key != "parameters").map(move |method| (path.clone(), method.clone()))
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|key| *key != "parameters")
+                .map(move |method| (path.clone(), method.clone()))
         })
         .collect();
     let routed = [
@@ -67,13 +97,29 @@ async fn openapi_document_describes_every_route() {
         ("/openapi.json", "get"),
     ];
     for (path, method) in routed {
-        assert!(documented.contains(&(path.to_string(), method.to_string())), "{method} {path} is not documented");
+        assert!(
+            documented.contains(&(path.to_string(), method.to_string())),
+            "{method} {path} is not documented"
+        );
         // Each documented route exists: an unknown route would answer the JSON 404 "not_found".
         let concrete = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-        let reply = app.request(method.clone(), &format!("/api/v1{concrete}"), None, None).await;
-        let is_unknown_route = reply.status == StatusCode::NOT_FOUND && reply.json["message"].as_str().unwrap_or("").contains("接口");
-        assert!(!is_unknown_route, "{method} {path} is documented but not routed");
+        let reply = app
+            .request(method.clone(), &format!("/api/v1{concrete}"), None, None)
+            .await;
+        let is_unknown_route = reply.status == StatusCode::NOT_FOUND
+            && reply.json["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("接口");
+        assert!(
+            !is_unknown_route,
+            "{method} {path} is documented but not routed"
+        );
     }
-    assert_eq!(documented.len(), routed.len(), "documented routes that do not exist: {documented:?}");
+    assert_eq!(
+        documented.len(),
+        routed.len(),
+        "documented routes that do not exist: {documented:?}"
+    );
 }

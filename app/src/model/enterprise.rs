@@ -231,11 +231,14 @@ impl EnterpriseInput {
             }),
         }
         if self.licence_expiry.is_some() && self.licence_no.is_none() {
-            violations.push(Violation::new("licence_no", "validation.licence_no_for_expiry"));
+            violations.push(Violation::new(
+                "licence_no",
+                "validation.licence_no_for_expiry",
+            ));
         }
         if let Some(location) = self.location {
-            let on_earth = (-90.0..=90.0).contains(&location.lat)
-                && (-180.0..=180.0).contains(&location.lng);
+            let on_earth =
+                (-90.0..=90.0).contains(&location.lat) && (-180.0..=180.0).contains(&location.lng);
             if !on_earth {
                 violations.push(Violation::new("location", "validation.location"));
             }
@@ -280,7 +283,7 @@ pub struct ImportReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    
+
     /// A real, published code (Huawei Technologies Co., Ltd.).
     const VALID_CODE: &str = "914403001922038216";
 

@@ -39,8 +39,19 @@ fn EnterpriseDetail(enterprise: Enterprise) -> impl IntoView {
     let edit_href = format!("/enterprises/{}/edit", enterprise.id);
     let can_edit = move || session.me.get().is_some_and(|me| me.role.can_edit_roster());
     let Enterprise {
-        name, credit_code, address, kind, status, office_name, licence_no, licence_scope,
-        licence_expiry, location, notes, updated_at, ..
+        name,
+        credit_code,
+        address,
+        kind,
+        status,
+        office_name,
+        licence_no,
+        licence_scope,
+        licence_expiry,
+        location,
+        notes,
+        updated_at,
+        ..
     } = enterprise;
     let text = |value: Option<String>| value.unwrap_or_else(|| "—".to_string());
     let rows: Vec<(&'static str, String)> = vec![
@@ -49,10 +60,22 @@ fn EnterpriseDetail(enterprise: Enterprise) -> impl IntoView {
         ("column.office_code", office_name),
         ("column.licence_no", text(licence_no)),
         ("column.licence_scope", text(licence_scope)),
-        ("column.licence_expiry", text(licence_expiry.map(|date| date.to_string()))),
-        ("column.location", text(location.map(|at| format!("{:.6}, {:.6}", at.lat, at.lng)))),
-        ("column.notes", text(Some(notes).filter(|notes| !notes.is_empty()))),
-        ("column.updated_at", updated_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+        (
+            "column.licence_expiry",
+            text(licence_expiry.map(|date| date.to_string())),
+        ),
+        (
+            "column.location",
+            text(location.map(|at| format!("{:.6}, {:.6}", at.lat, at.lng))),
+        ),
+        (
+            "column.notes",
+            text(Some(notes).filter(|notes| !notes.is_empty())),
+        ),
+        (
+            "column.updated_at",
+            updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        ),
     ];
     view! {
         <section class="card stack">

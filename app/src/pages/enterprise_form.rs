@@ -7,7 +7,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 
 use crate::api::{self, ApiFailure};
-use crate::model::{Enterprise, EnterpriseInput, EnterpriseKind, Location, Office, OperatingStatus, Role};
+use crate::model::{
+    Enterprise, EnterpriseInput, EnterpriseKind, Location, Office, OperatingStatus, Role,
+};
 use crate::ui::{failure_details, require_login, use_i18n, use_session, FailureNotice};
 
 /// The form's fields as typed, before they become an [`EnterpriseInput`].
@@ -55,26 +57,48 @@ impl Fields {
         self.kind.set(enterprise.kind.as_str().to_string());
         self.licence_no.set(optional(&enterprise.licence_no));
         self.licence_scope.set(optional(&enterprise.licence_scope));
-        self.licence_expiry
-            .set(enterprise.licence_expiry.map(|date| date.to_string()).unwrap_or_default());
+        self.licence_expiry.set(
+            enterprise
+                .licence_expiry
+                .map(|date| date.to_string())
+                .unwrap_or_default(),
+        );
         self.status.set(enterprise.status.as_str().to_string());
-        self.lat.set(enterprise.location.map(|at| at.lat.to_string()).unwrap_or_default());
-        self.lng.set(enterprise.location.map(|at| at.lng.to_string()).unwrap_or_default());
+        self.lat.set(
+            enterprise
+                .location
+                .map(|at| at.lat.to_string())
+                .unwrap_or_default(),
+        );
+        self.lng.set(
+            enterprise
+                .location
+                .map(|at| at.lng.to_string())
+                .unwrap_or_default(),
+        );
         self.notes.set(enterprise.notes.clone());
     }
 
     /// The input to send, or the key of what the browser can already tell is wrong.
     fn input(self) -> Result<EnterpriseInput, (&'static str, &'static str)> {
         let text = |signal: RwSignal<String>| signal.get_untracked().trim().to_string();
-        let optional = |signal: RwSignal<String>| Some(text(signal)).filter(|value| !value.is_empty());
+        let optional =
+            |signal: RwSignal<String>| Some(text(signal)).filter(|value| !value.is_empty());
         let licence_expiry = optional(self.licence_expiry)
-            .map(|date| date.parse().map_err(|_| ("licence_expiry", "import.bad_date")))
+            .map(|date| {
+                date.parse()
+                    .map_err(|_| ("licence_expiry", "import.bad_date"))
+            })
             .transpose()?;
         let location = match (optional(self.lat), optional(self.lng)) {
             (None, None) => None,
             (Some(lat), Some(lng)) => Some(Location {
-                lat: lat.parse().map_err(|_| ("location", "validation.location"))?,
-                lng: lng.parse().map_err(|_| ("location", "validation.location"))?,
+                lat: lat
+                    .parse()
+                    .map_err(|_| ("location", "validation.location"))?,
+                lng: lng
+                    .parse()
+                    .map_err(|_| ("location", "validation.location"))?,
             }),
             _ => return Err(("location", "validation.location_pair")),
         };
@@ -87,7 +111,8 @@ impl Fields {
             licence_no: optional(self.licence_no),
             licence_scope: optional(self.licence_scope),
             licence_expiry,
-            status: OperatingStatus::parse(&text(self.status)).unwrap_or(OperatingStatus::Operating),
+            status: OperatingStatus::parse(&text(self.status))
+                .unwrap_or(OperatingStatus::Operating),
             location,
             notes: text(self.notes),
         })
@@ -111,7 +136,9 @@ pub fn EnterpriseFormPage() -> impl IntoView {
         let id = editing_id();
         async move {
             match id {
-                Some(id) => api::get::<Enterprise>(&format!("/api/v1/enterprises/{id}")).await.map(Some),
+                Some(id) => api::get::<Enterprise>(&format!("/api/v1/enterprises/{id}"))
+                    .await
+                    .map(Some),
                 None => Ok(None),
             }
         }
@@ -122,7 +149,12 @@ pub fn EnterpriseFormPage() -> impl IntoView {
         }
     });
     let offices = LocalResource::new(|| async { api::get::<Vec<Office>>("/api/v1/offices").await });
-    let is_taskforce = move || session.me.get().is_some_and(|me| me.role == Role::Taskforce);
+    let is_taskforce = move || {
+        session
+            .me
+            .get()
+            .is_some_and(|me| me.role == Role::Taskforce)
+    };
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -139,14 +171,17 @@ pub fn EnterpriseFormPage() -> impl IntoView {
         let id = editing_id();
         spawn_local(async move {
             let saved = match &id {
-                Some(id) => api::put::<_, Enterprise>(&format!("/api/v1/enterprises/{id}"), &input).await,
+                Some(id) => {
+                    api::put::<_, Enterprise>(&format!("/api/v1/enterprises/{id}"), &input).await
+                }
                 None => api::post::<_, Enterprise>("/api/v1/enterprises", &input).await,
             };
             busy.set(false);
             match saved {
-                Ok(enterprise) => {
-                    navigate(&format!("/enterprises/{}", enterprise.id), NavigateOptions::default())
-                }
+                Ok(enterprise) => navigate(
+                    &format!("/enterprises/{}", enterprise.id),
+                    NavigateOptions::default(),
+                ),
                 Err(error) => failure.set(Some(error)),
             }
         });
@@ -167,7 +202,9 @@ pub fn EnterpriseFormPage() -> impl IntoView {
             .map(|(_, key)| i18n.t(key).to_string());
         from_browser.or(from_server)
     };
-    let text_field = move |field: &'static str, signal: RwSignal<String>, input_type: &'static str| {
+    let text_field = move |field: &'static str,
+                           signal: RwSignal<String>,
+                           input_type: &'static str| {
         view! {
             <label>
                 {move || i18n.t(&format!("column.{field}"))}

@@ -27,9 +27,19 @@ pub fn RosterPage() -> impl IntoView {
     let text = RwSignal::new(param("q"));
     let typing = RwSignal::new(0u32);
     let go = move |q: String, kind: String, status: String, page: i64| {
-        let page = if page > 1 { page.to_string() } else { String::new() };
+        let page = if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        };
         let search = api::query(&[("q", q), ("kind", kind), ("status", status), ("page", page)]);
-        navigate(&format!("/{search}"), NavigateOptions { replace: true, ..Default::default() });
+        navigate(
+            &format!("/{search}"),
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        );
     };
     let go = StoredValue::new(go);
     let on_text = move |event: leptos::ev::Event| {
@@ -117,7 +127,10 @@ pub fn RosterPage() -> impl IntoView {
 }
 
 #[component]
-fn ResultList(page: EnterprisePage, turn_page: impl Fn(i64) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn ResultList(
+    page: EnterprisePage,
+    turn_page: impl Fn(i64) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let i18n = use_i18n();
     let last_page = (page.total + page.per_page - 1) / page.per_page;
     let current = page.page;
@@ -152,7 +165,14 @@ fn EnterpriseCard(enterprise: Enterprise, today: chrono::NaiveDate) -> impl Into
     let i18n = use_i18n();
     let href = format!("/enterprises/{}", enterprise.id);
     let licence = enterprise.licence_state(today);
-    let Enterprise { name, credit_code, kind, status, office_name, .. } = enterprise;
+    let Enterprise {
+        name,
+        credit_code,
+        kind,
+        status,
+        office_name,
+        ..
+    } = enterprise;
     view! {
         <li>
             <a class="enterprise-card" href=href>

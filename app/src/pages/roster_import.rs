@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ApiFailure};
 use crate::model::{ImportReport, Office, Role};
-use crate::ui::{failure_details, failure_text, detail_text, require_login, use_i18n, use_session};
+use crate::ui::{detail_text, failure_details, failure_text, require_login, use_i18n, use_session};
 
 #[component]
 pub fn RosterImportPage() -> impl IntoView {
@@ -18,7 +18,12 @@ pub fn RosterImportPage() -> impl IntoView {
     let busy = RwSignal::new(false);
     let file_input = NodeRef::<leptos::html::Input>::new();
     let offices = LocalResource::new(|| async { api::get::<Vec<Office>>("/api/v1/offices").await });
-    let is_taskforce = move || session.me.get().is_some_and(|me| me.role == Role::Taskforce);
+    let is_taskforce = move || {
+        session
+            .me
+            .get()
+            .is_some_and(|me| me.role == Role::Taskforce)
+    };
 
     let upload = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -39,7 +44,10 @@ pub fn RosterImportPage() -> impl IntoView {
         };
         busy.set(true);
         outcome.set(None);
-        let path = format!("/api/v1/enterprises/import{}", api::query(&[("office", office.get_untracked())]));
+        let path = format!(
+            "/api/v1/enterprises/import{}",
+            api::query(&[("office", office.get_untracked())])
+        );
         spawn_local(async move {
             let result = api::post_file::<ImportReport>(&path, &file).await;
             outcome.set(Some(result));

@@ -71,7 +71,9 @@ mod tests {
         assert!(verify("correct horse".into(), Some(stored.clone()))
             .await
             .expect("verifies"));
-        assert!(!verify("wrong horse".into(), Some(stored)).await.expect("verifies"));
+        assert!(!verify("wrong horse".into(), Some(stored))
+            .await
+            .expect("verifies"));
         assert!(!verify("anything".into(), None).await.expect("verifies"));
     }
 

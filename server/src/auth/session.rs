@@ -60,7 +60,10 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
 impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
         Ok(parts.extensions.get::<CurrentUser>().cloned())
     }
 }
@@ -169,7 +172,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         let plain = session_cookie("abc", &headers);
         let text = plain.to_str().expect("ascii");
-        assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax"), "{text}");
+        assert!(
+            text.contains("HttpOnly") && text.contains("SameSite=Lax"),
+            "{text}"
+        );
         assert!(!text.contains("Secure"), "{text}");
         headers.insert("x-forwarded-proto", HeaderValue::from_static("https"));
         let secure = session_cookie("abc", &headers);

@@ -32,7 +32,8 @@ impl TryFrom<EnterpriseRow> for Enterprise {
     type Error = sqlx::Error;
 
     fn try_from(row: EnterpriseRow) -> Result<Self, Self::Error> {
-        let corrupt = |what: &str| sqlx::Error::Decode(format!("stored {what} is not valid").into());
+        let corrupt =
+            |what: &str| sqlx::Error::Decode(format!("stored {what} is not valid").into());
         Ok(Enterprise {
             id: Uuid::parse_str(&row.id).map_err(|_| corrupt("id"))?,
             kind: EnterpriseKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?,
@@ -61,7 +62,8 @@ impl TryFrom<EnterpriseRow> for Enterprise {
     }
 }
 
-const SELECT_ENTERPRISE: &str = "SELECT e.id, e.office_id, o.code AS office_code, o.name AS office_name, \
+const SELECT_ENTERPRISE: &str =
+    "SELECT e.id, e.office_id, o.code AS office_code, o.name AS office_name, \
      e.name, e.credit_code, e.address, e.kind, e.licence_no, e.licence_scope, e.licence_expiry, \
      e.status, e.latitude, e.longitude, e.notes, e.created_at, e.updated_at \
      FROM enterprises e JOIN offices o ON o.id = e.office_id";
@@ -93,7 +95,9 @@ impl Filter {
         if let Some(text) = &self.text {
             let pattern = like_pattern(text);
             push(
-                &|n| format!("(LOWER(e.name) LIKE ${n} ESCAPE '\\' OR e.credit_code LIKE UPPER(${n}) ESCAPE '\\')"),
+                &|n| {
+                    format!("(LOWER(e.name) LIKE ${n} ESCAPE '\\' OR e.credit_code LIKE UPPER(${n}) ESCAPE '\\')")
+                },
                 pattern.to_lowercase(),
             );
         }
@@ -123,6 +127,14 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// A row of a search page with the number of all matches, counted in the same scan.
+#[derive(FromRow)]
+struct CountedRow {
+    #[sqlx(flatten)]
+    row: EnterpriseRow,
+    total_count: i64,
+}
+
 /// One page of matches and the number of all matches.
 pub async fn search(db: &Db, filter: &Filter) -> Result<(Vec<EnterpriseRow>, i64), sqlx::Error> {
     let (where_clause, values) = filter.where_clause();
@@ -131,25 +143,38 @@ pub async fn search(db: &Db, filter: &Filter) -> Result<(Vec<EnterpriseRow>, i64
     } else {
         "e.name, e.id"
     };
-    let count_sql = format!("SELECT COUNT(*) FROM enterprises e{where_clause}");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
-    for value in &values {
-        count = count.bind(value);
-    }
-    let total = count.fetch_one(db).await?;
-
-    let page_sql = format!(
-        "{SELECT_ENTERPRISE}{where_clause} ORDER BY {order} LIMIT {} OFFSET {}",
+    let sql = format!(
+        "SELECT e.*, COUNT(*) OVER () AS total_count FROM ({SELECT_ENTERPRISE}{where_clause}) AS e \
+         ORDER BY {order} LIMIT {} OFFSET {}",
         filter.limit, filter.offset
     );
-    let mut page = sqlx::query_as::<_, EnterpriseRow>(&page_sql);
+    let mut page = sqlx::query_as::<_, CountedRow>(&sql);
     for value in &values {
         page = page.bind(value);
     }
-    Ok((page.fetch_all(db).await?, total))
+    let rows = page.fetch_all(db).await?;
+    let total = match rows.first() {
+        Some(first) => first.total_count,
+        // A page past the end has no row to carry the count.
+        None if filter.offset > 0 => count(db, &where_clause, &values).await?,
+        None => 0,
+    };
+    Ok((rows.into_iter().map(|counted| counted.row).collect(), total))
 }
 
-pub async fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<EnterpriseRow>, sqlx::Error> {
+async fn count(db: &Db, where_clause: &str, values: &[String]) -> Result<i64, sqlx::Error> {
+    let sql = format!("SELECT COUNT(*) FROM enterprises e{where_clause}");
+    let mut count = sqlx::query_scalar::<_, i64>(&sql);
+    for value in values {
+        count = count.bind(value);
+    }
+    count.fetch_one(db).await
+}
+
+pub async fn find(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<EnterpriseRow>, sqlx::Error> {
     sqlx::query_as(&format!("{SELECT_ENTERPRISE} WHERE e.id = $1"))
         .bind(id)
         .fetch_optional(conn)
@@ -226,7 +251,11 @@ fn bind_fields<'q>(query: Query<'q>, office_id: &str, input: &EnterpriseInput) -
         .bind(input.kind.as_str())
         .bind(input.licence_no.clone())
         .bind(input.licence_scope.clone())
-        .bind(input.licence_expiry.map(|date| date.format("%Y-%m-%d").to_string()))
+        .bind(
+            input
+                .licence_expiry
+                .map(|date| date.format("%Y-%m-%d").to_string()),
+        )
         .bind(input.status.as_str())
         .bind(input.location.map(|location| location.lat))
         .bind(input.location.map(|location| location.lng))

@@ -4,13 +4,15 @@
 use super::{new_id, now, Db};
 
 pub async fn record(db: &Db, username: &str, address: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO login_failures (id, username, address, failed_at) VALUES ($1, $2, $3, $4)")
-        .bind(new_id())
-        .bind(username)
-        .bind(address)
-        .bind(now())
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "INSERT INTO login_failures (id, username, address, failed_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(new_id())
+    .bind(username)
+    .bind(address)
+    .bind(now())
+    .execute(db)
+    .await?;
     Ok(())
 }
 

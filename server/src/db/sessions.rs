@@ -23,26 +23,28 @@ pub async fn insert(
     Ok(())
 }
 
-/// The user behind a live session and when that session expires.
+/// The user behind a live session and when that session expires, in one query (every request asks).
 pub async fn find_user(
     db: &Db,
     token_hash: &str,
 ) -> Result<Option<(UserRow, String)>, sqlx::Error> {
-    let Some((user_id, expires_at)) = sqlx::query_as::<_, (String, String)>(
-        "SELECT user_id, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-    )
-    .bind(token_hash)
-    .bind(now())
-    .fetch_optional(db)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let user: Option<UserRow> = sqlx::query_as(&format!("{SELECT_USER} WHERE u.id = $1"))
-        .bind(user_id)
+    #[derive(sqlx::FromRow)]
+    struct SessionUser {
+        #[sqlx(flatten)]
+        user: UserRow,
+        expires_at: String,
+    }
+    let sql = format!(
+        "SELECT * FROM ({SELECT_USER}) AS u \
+         JOIN (SELECT user_id, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2) AS s \
+         ON s.user_id = u.id"
+    );
+    let found: Option<SessionUser> = sqlx::query_as(&sql)
+        .bind(token_hash)
+        .bind(now())
         .fetch_optional(db)
         .await?;
-    Ok(user.map(|user| (user, expires_at)))
+    Ok(found.map(|found| (found.user, found.expires_at)))
 }
 
 pub async fn extend(db: &Db, token_hash: &str, expires_at: &str) -> Result<(), sqlx::Error> {

@@ -89,13 +89,14 @@ pub async fn set_password(
     username: &str,
     password_hash: &str,
 ) -> Result<bool, sqlx::Error> {
-    let changed = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE username = $3")
-        .bind(password_hash)
-        .bind(now())
-        .bind(username)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let changed =
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE username = $3")
+            .bind(password_hash)
+            .bind(now())
+            .bind(username)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
     sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = $1)")
         .bind(username)
         .execute(conn)

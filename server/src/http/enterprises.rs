@@ -1,7 +1,9 @@
 //! `/enterprises`: the roster. Inspectors read their office's; heads also write it; the task force
 //! reads and writes every office's. Another office's enterprise is "not found" to those outside it.
 
-use app::model::{Enterprise, EnterpriseInput, EnterpriseKind, EnterprisePage, ImportReport, OperatingStatus};
+use app::model::{
+    Enterprise, EnterpriseInput, EnterpriseKind, EnterprisePage, ImportReport, OperatingStatus,
+};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -26,12 +28,18 @@ const MAX_PER_PAGE: i64 = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/enterprises", get(list_enterprises).post(create_enterprise))
+        .route(
+            "/enterprises",
+            get(list_enterprises).post(create_enterprise),
+        )
         .route(
             "/enterprises/import",
             post(import_roster).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
         )
-        .route("/enterprises/{id}", get(get_enterprise).put(update_enterprise))
+        .route(
+            "/enterprises/{id}",
+            get(get_enterprise).put(update_enterprise),
+        )
 }
 
 /// Every parameter is text here, so a bad value gets a message naming that parameter.
@@ -99,7 +107,14 @@ async fn create_enterprise(
     let id = enterprises::insert(&mut tx, &office.id, &input)
         .await
         .map_err(|error| duplicate_credit_code(error, &input.credit_code))?;
-    audit::record(&mut tx, Some(&user.user.username), "enterprise.create", &id, &input.name).await?;
+    audit::record(
+        &mut tx,
+        Some(&user.user.username),
+        "enterprise.create",
+        &id,
+        &input.name,
+    )
+    .await?;
     let row = find_visible(&mut tx, &user, &id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, ApiJson(Enterprise::try_from(row)?)))
@@ -115,13 +130,22 @@ async fn update_enterprise(
     let input = input.validated().map_err(AppError::invalid)?;
     let mut tx = state.db.begin().await?;
     let existing = find_visible(&mut tx, &user, &id).await?;
-    let office_code = input.office_code.as_deref().unwrap_or(&existing.office_code);
+    let office_code = input
+        .office_code
+        .as_deref()
+        .unwrap_or(&existing.office_code);
     let office = target_office(&mut tx, &user, Some(office_code)).await?;
     enterprises::update(&mut tx, &existing.id, &office.id, &input)
         .await
         .map_err(|error| duplicate_credit_code(error, &input.credit_code))?;
-    audit::record(&mut tx, Some(&user.user.username), "enterprise.update", &existing.id, &input.name)
-        .await?;
+    audit::record(
+        &mut tx,
+        Some(&user.user.username),
+        "enterprise.update",
+        &existing.id,
+        &input.name,
+    )
+    .await?;
     let row = find_visible(&mut tx, &user, &existing.id).await?;
     tx.commit().await?;
     Ok(ApiJson(Enterprise::try_from(row)?))
@@ -158,7 +182,11 @@ fn refuse_form_content_type(headers: &HeaderMap) -> AppResult<()> {
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let form_types = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain"];
+    let form_types = [
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+        "text/plain",
+    ];
     if form_types.iter().any(|form| content_type.starts_with(form)) {
         return Err(AppError::bad_request("import.content_type"));
     }
@@ -183,7 +211,9 @@ async fn find_visible(
     if Uuid::parse_str(id).is_err() {
         return Err(not_found);
     }
-    let row = enterprises::find(conn, id).await?.ok_or(AppError::NotFound("what.enterprise"))?;
+    let row = enterprises::find(conn, id)
+        .await?
+        .ok_or(AppError::NotFound("what.enterprise"))?;
     match user.office_scope() {
         Some(own) if own != row.office_id => Err(not_found),
         _ => Ok(row),
@@ -235,7 +265,12 @@ fn non_blank(text: Option<String>) -> Option<String> {
         .filter(|text| !text.is_empty())
 }
 
-fn parse_number(text: Option<&str>, name: &'static str, min: i64, max: i64) -> AppResult<Option<i64>> {
+fn parse_number(
+    text: Option<&str>,
+    name: &'static str,
+    min: i64,
+    max: i64,
+) -> AppResult<Option<i64>> {
     let Some(text) = text.map(str::trim).filter(|text| !text.is_empty()) else {
         return Ok(None);
     };
@@ -272,6 +307,9 @@ fn parse_since(text: &str) -> AppResult<String> {
         .map(|at| timestamp(at.with_timezone(&Utc)))
         .map_err(|_| AppError::BadRequest {
             key: "query.timestamp",
-            params: vec![("name", "updated_since".to_string()), ("value", text.to_string())],
+            params: vec![
+                ("name", "updated_since".to_string()),
+                ("value", text.to_string()),
+            ],
         })
 }

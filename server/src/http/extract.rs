@@ -45,7 +45,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
 /// Refuses state-changing requests that a page of another site sent: the browser names the page's
 /// origin, and it must be ours. (The session cookie is also SameSite=Lax.)
 pub async fn same_origin(request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe && !origin_matches_host(&request) {
         return AppError::Forbidden.into_response();
     }

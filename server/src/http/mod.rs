@@ -4,8 +4,8 @@
 mod auth;
 mod enterprises;
 mod extract;
-mod openapi;
 mod offices;
+mod openapi;
 
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -39,7 +39,8 @@ impl FromRef<AppState> for LeptosOptions {
 pub const JSON_BODY_LIMIT: usize = 1024 * 1024;
 
 /// Only what the app itself serves may run; wasm needs its own permission.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
+const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
      style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
      object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
 
@@ -51,7 +52,9 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api(&state))
         .leptos_routes(&state, page_routes, move || app::shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),

@@ -34,8 +34,15 @@ pub async fn apply(
     let mut first_row_of_code: HashMap<String, usize> = HashMap::new();
     let mut existing_ids = Vec::with_capacity(rows.len());
     for ImportRow { row, input } in &rows {
-        let flag = |violation: Violation| RowViolation { row: Some(*row), violation };
-        if let Some(named) = input.office_code.as_deref().filter(|code| *code != office.code) {
+        let flag = |violation: Violation| RowViolation {
+            row: Some(*row),
+            violation,
+        };
+        if let Some(named) = input
+            .office_code
+            .as_deref()
+            .filter(|code| *code != office.code)
+        {
             problems.push(flag(
                 Violation::new("office_code", "import.other_office_row")
                     .with("named", named)
@@ -63,7 +70,10 @@ pub async fn apply(
         return Err(AppError::Invalid(problems));
     }
 
-    let mut report = ImportReport { created: 0, updated: 0 };
+    let mut report = ImportReport {
+        created: 0,
+        updated: 0,
+    };
     for (ImportRow { input, .. }, existing) in rows.iter().zip(existing_ids) {
         match existing {
             Some(id) => {

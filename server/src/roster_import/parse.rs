@@ -88,7 +88,10 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ImportRow>, Vec<RowViolation>> {
     let Some((_, header)) = lines.next() else {
         return Err(vec![file_problem(Violation::new("file", "import.empty"))]);
     };
-    let columns: Vec<Option<Column>> = header.iter().map(|cell| Column::from_header(cell)).collect();
+    let columns: Vec<Option<Column>> = header
+        .iter()
+        .map(|cell| Column::from_header(cell))
+        .collect();
     let missing: Vec<_> = Column::REQUIRED
         .into_iter()
         .filter(|required| !columns.contains(&Some(*required)))
@@ -114,11 +117,12 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ImportRow>, Vec<RowViolation>> {
         }
         match read_row(&columns, &cells) {
             Ok(input) => rows.push(ImportRow { row, input }),
-            Err(violations) => problems.extend(
-                violations
-                    .into_iter()
-                    .map(|violation| RowViolation { row: Some(row), violation }),
-            ),
+            Err(violations) => {
+                problems.extend(violations.into_iter().map(|violation| RowViolation {
+                    row: Some(row),
+                    violation,
+                }))
+            }
         }
     }
     if !problems.is_empty() {
@@ -131,11 +135,17 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ImportRow>, Vec<RowViolation>> {
 }
 
 fn file_problem(violation: Violation) -> RowViolation {
-    RowViolation { row: None, violation }
+    RowViolation {
+        row: None,
+        violation,
+    }
 }
 
 /// One row's cells, by column, into a validated input; all of the row's problems at once.
-fn read_row(columns: &[Option<Column>], cells: &[String]) -> Result<EnterpriseInput, Vec<Violation>> {
+fn read_row(
+    columns: &[Option<Column>],
+    cells: &[String],
+) -> Result<EnterpriseInput, Vec<Violation>> {
     let cell = |wanted: Column| -> String {
         columns
             .iter()
@@ -152,7 +162,11 @@ fn read_row(columns: &[Option<Column>], cells: &[String]) -> Result<EnterpriseIn
         .into_iter()
         .find(|kind| names(&kind_text, kind.label_key(), kind.as_str()));
     if kind.is_none() {
-        let key = if kind_text.is_empty() { "validation.required" } else { "import.unknown_kind" };
+        let key = if kind_text.is_empty() {
+            "validation.required"
+        } else {
+            "import.unknown_kind"
+        };
         problems.push(Violation::new("kind", key).with("value", &kind_text));
     }
     let status_text = cell(Column::Status);
@@ -164,12 +178,14 @@ fn read_row(columns: &[Option<Column>], cells: &[String]) -> Result<EnterpriseIn
             .find(|status| names(&status_text, status.label_key(), status.as_str()))
     };
     if status.is_none() {
-        problems.push(Violation::new("status", "import.unknown_status").with("value", &status_text));
+        problems
+            .push(Violation::new("status", "import.unknown_status").with("value", &status_text));
     }
     let expiry_text = cell(Column::LicenceExpiry);
     let licence_expiry = parse_date(&expiry_text);
     if !expiry_text.is_empty() && licence_expiry.is_none() {
-        problems.push(Violation::new("licence_expiry", "import.bad_date").with("value", &expiry_text));
+        problems
+            .push(Violation::new("licence_expiry", "import.bad_date").with("value", &expiry_text));
     }
 
     let input = EnterpriseInput {
@@ -212,11 +228,9 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
         .chars()
         .all(|c| c.is_ascii_digit() || "-/.年月日 ".contains(c));
     match (separators_ok, parts.as_slice()) {
-        (true, [year, month, day]) if year.len() == 4 => NaiveDate::from_ymd_opt(
-            year.parse().ok()?,
-            month.parse().ok()?,
-            day.parse().ok()?,
-        ),
+        (true, [year, month, day]) if year.len() == 4 => {
+            NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+        }
         _ => None,
     }
 }
@@ -350,7 +364,10 @@ mod tests {
         let text = String::from_utf8(csv(&[&format!("示例商户,{VALID_CODE},,销售商户,,,,在产")]))
             .expect("utf-8 source");
         let (encoded, _, _) = encoding_rs::GB18030.encode(&text);
-        assert!(std::str::from_utf8(&encoded).is_err(), "the test file must not be UTF-8");
+        assert!(
+            std::str::from_utf8(&encoded).is_err(),
+            "the test file must not be UTF-8"
+        );
         let rows = parse(&encoded).expect("valid file");
         assert_eq!(rows[0].input.name, "示例商户");
     }
@@ -399,7 +416,13 @@ mod tests {
     #[test]
     fn dates_in_the_forms_clerks_type() {
         let expected = NaiveDate::from_ymd_opt(2026, 12, 31);
-        for text in ["2026-12-31", "2026/12/31", "2026.12.31", "20261231", "2026年12月31日"] {
+        for text in [
+            "2026-12-31",
+            "2026/12/31",
+            "2026.12.31",
+            "20261231",
+            "2026年12月31日",
+        ] {
             assert_eq!(parse_date(text), expected, "{text}");
         }
         for text in ["31/12/2026", "2026-13-01", "soon", "2026-12"] {

@@ -37,10 +37,13 @@ pub async fn fresh_database(dir: &tempfile::TempDir) -> String {
     match std::env::var("STEELCHECK_TEST_POSTGRES") {
         Ok(server) if !server.is_empty() => {
             sqlx::any::install_default_drivers();
-            let name = format!("steelcheck_t_{}", uuid::Uuid::now_v7().simple());
-            let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{server}/postgres"))
-                .await
-                .expect("PostgreSQL must be running for the PostgreSQL test run");
+            // The run's id lets the test script drop exactly this run's databases afterwards.
+            let run = std::env::var("STEELCHECK_TEST_RUN").unwrap_or_else(|_| "local".into());
+            let name = format!("steelcheck_t_{run}_{}", uuid::Uuid::now_v7().simple());
+            let mut admin =
+                <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{server}/postgres"))
+                    .await
+                    .expect("PostgreSQL must be running for the PostgreSQL test run");
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&mut admin)
                 .await
@@ -58,8 +61,12 @@ impl TestApp {
         let database_url = fresh_database(&dir).await;
         let db = db::connect(&database_url).await.unwrap();
         let mut conn = db.acquire().await.unwrap();
-        let xl01 = offices::insert(&mut conn, "XL01", "Office One").await.unwrap();
-        let xl02 = offices::insert(&mut conn, "XL02", "Office Two").await.unwrap();
+        let xl01 = offices::insert(&mut conn, "XL01", "Office One")
+            .await
+            .unwrap();
+        let xl02 = offices::insert(&mut conn, "XL02", "Office Two")
+            .await
+            .unwrap();
         let accounts = [
             ("insp1", Role::Inspector, Some(&xl01.id)),
             ("head1", Role::Head, Some(&xl01.id)),
@@ -82,10 +89,21 @@ impl TestApp {
             db: db.clone(),
             leptos_options: leptos_options("127.0.0.1:0".parse().unwrap()),
         };
-        TestApp { db, database_url, router: app(state), _dir: dir }
+        TestApp {
+            db,
+            database_url,
+            router: app(state),
+            _dir: dir,
+        }
     }
 
-    pub async fn request(&self, method: Method, path: &str, cookie: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut builder = Request::builder().method(method).uri(path);
         if let Some(cookie) = cookie {
             builder = builder.header(header::COOKIE, cookie);
@@ -107,7 +125,12 @@ impl TestApp {
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).to_string();
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, headers, json, text }
+        Reply {
+            status,
+            headers,
+            json,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str, cookie: &str) -> Reply {
@@ -115,11 +138,13 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, cookie: &str, body: Value) -> Reply {
-        self.request(Method::POST, path, Some(cookie), Some(body)).await
+        self.request(Method::POST, path, Some(cookie), Some(body))
+            .await
     }
 
     pub async fn put(&self, path: &str, cookie: &str, body: Value) -> Reply {
-        self.request(Method::PUT, path, Some(cookie), Some(body)).await
+        self.request(Method::PUT, path, Some(cookie), Some(body))
+            .await
     }
 
     /// Posts raw bytes (a roster file).
@@ -142,14 +167,25 @@ impl TestApp {
                 Some(serde_json::json!({ "username": username, "password": PASSWORD })),
             )
             .await;
-        assert_eq!(reply.status, StatusCode::OK, "login of {username}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "login of {username}: {}",
+            reply.text
+        );
         session_cookie(&reply.headers).expect("login sets the session cookie")
     }
 
     /// Creates an enterprise as the task force and returns its id.
     pub async fn create_enterprise(&self, office: &str, name: &str, code: &str) -> String {
         let tf = self.login("tf").await;
-        let reply = self.post("/api/v1/enterprises", &tf, enterprise_json(Some(office), name, code)).await;
+        let reply = self
+            .post(
+                "/api/v1/enterprises",
+                &tf,
+                enterprise_json(Some(office), name, code),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
         reply.json["id"].as_str().unwrap().to_string()
     }
@@ -205,8 +241,15 @@ impl Reply {
     pub fn expect_error(&self, status: StatusCode, code: &str) -> String {
         assert_eq!(self.status, status, "{}", self.text);
         assert_eq!(self.json["error"], code, "{}", self.text);
-        let message = self.json["message"].as_str().unwrap_or_default().to_string();
-        assert!(!message.is_empty(), "an error needs a message: {}", self.text);
+        let message = self.json["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            !message.is_empty(),
+            "an error needs a message: {}",
+            self.text
+        );
         message
     }
 }
@@ -214,10 +257,18 @@ impl Reply {
 impl TestApp {
     /// Removes an enterprise behind the API's back, so a matrix can reuse a credit code.
     pub async fn db_delete_enterprise(&self, id: &str) {
-        sqlx::query("DELETE FROM enterprises WHERE id = $1").bind(id).execute(&self.db).await.unwrap();
+        sqlx::query("DELETE FROM enterprises WHERE id = $1")
+            .bind(id)
+            .execute(&self.db)
+            .await
+            .unwrap();
     }
 
     pub async fn db_delete_by_code(&self, code: &str) {
-        sqlx::query("DELETE FROM enterprises WHERE credit_code = $1").bind(code).execute(&self.db).await.unwrap();
+        sqlx::query("DELETE FROM enterprises WHERE credit_code = $1")
+            .bind(code)
+            .execute(&self.db)
+            .await
+            .unwrap();
     }
 }
