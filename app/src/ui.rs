@@ -7,7 +7,7 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{self, ApiFailure};
 use crate::i18n::{Lang, LANG_COOKIE};
-use crate::model::{FieldError, Me};
+use crate::model::{FieldError, Me, Office};
 
 /// The interface language, switchable at any time; pages read it through [`I18n::t`].
 #[derive(Clone, Copy)]
@@ -226,6 +226,35 @@ pub fn FailureNotice(failure: ApiFailure) -> impl IntoView {
                 </ul>
             </Show>
         </div>
+    }
+}
+
+/// The task force's choice of office, from the offices the server lets them pick.
+#[component]
+pub fn OfficeSelect(
+    name: &'static str,
+    selected: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let offices = LocalResource::new(|| async { api::get::<Vec<Office>>("/api/v1/offices").await });
+    view! {
+        <label>
+            {move || i18n.t("column.office_code")}
+            <select name=name prop:value=selected on:change=move |event| selected.set(event_target_value(&event))>
+                <option value="">{move || i18n.t("form.pick_office")}</option>
+                {move || {
+                    offices
+                        .get()
+                        .and_then(Result::ok)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|office| view! { <option value=office.code.clone()>{office.name}</option> })
+                        .collect_view()
+                }}
+            </select>
+            {move || error.get().map(|message| view! { <span class="field-error">{message}</span> })}
+        </label>
     }
 }
 

@@ -211,3 +211,46 @@ async fn thirty_failures_from_one_address_block_that_address() {
         .await
         .expect_error(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
 }
+
+#[tokio::test]
+async fn a_session_in_use_slides_forward_to_thirty_days() {
+    let app = TestApp::new().await;
+    let cookie = app.login("insp1").await;
+    // Fresh sessions are not rewritten on every request.
+    let fresh = app.get("/api/v1/me", &cookie).await;
+    assert!(fresh.headers.get(header::SET_COOKIE).is_none());
+
+    // Ten days later (the session then has 20 days left), using it pushes it back to 30 days.
+    let twenty_days = server::db::timestamp(chrono::Utc::now() + chrono::Duration::days(20));
+    sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(&twenty_days)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let used = app.get("/api/v1/me", &cookie).await;
+    assert_eq!(used.status, StatusCode::OK);
+    let refreshed = used
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(refreshed.contains("Max-Age=2592000"), "{refreshed}");
+    let expires_at: String = sqlx::query_scalar("SELECT expires_at FROM sessions")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let left = server::db::parse_timestamp(&expires_at).unwrap() - chrono::Utc::now();
+    assert!(left > chrono::Duration::days(29), "{left:?}");
+
+    // An expired session is refused.
+    let past = server::db::timestamp(chrono::Utc::now() - chrono::Duration::seconds(1));
+    sqlx::query("UPDATE sessions SET expires_at = $1")
+        .bind(&past)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.get("/api/v1/me", &cookie)
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthenticated");
+}

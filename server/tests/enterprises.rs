@@ -226,14 +226,7 @@ async fn search_by_name_or_credit_code_with_filters_and_pages() {
             StatusCode::CREATED
         );
     }
-    let names = |reply: &common::Reply| -> Vec<String> {
-        reply.json["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|item| item["name"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let names = common::Reply::item_names;
     let search = |query: &str| {
         let path = format!("/api/v1/enterprises?{query}");
         let (app, tf) = (&app, tf.clone());

@@ -18,13 +18,9 @@ fn roster(rows: &[String]) -> String {
 }
 
 async fn names_in(app: &TestApp, cookie: &str) -> Vec<String> {
-    let reply = app.get("/api/v1/enterprises?per_page=100", cookie).await;
-    reply.json["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|item| item["name"].as_str().unwrap().to_string())
-        .collect()
+    app.get("/api/v1/enterprises?per_page=100", cookie)
+        .await
+        .item_names()
 }
 
 #[tokio::test]

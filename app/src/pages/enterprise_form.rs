@@ -7,10 +7,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 
 use crate::api::{self, ApiFailure};
-use crate::model::{
-    Enterprise, EnterpriseInput, EnterpriseKind, Location, Office, OperatingStatus, Role,
+use crate::model::{Enterprise, EnterpriseInput, EnterpriseKind, Location, OperatingStatus, Role};
+use crate::ui::{
+    failure_details, require_login, use_i18n, use_session, FailureNotice, OfficeSelect,
 };
-use crate::ui::{failure_details, require_login, use_i18n, use_session, FailureNotice};
 
 /// The form's fields as typed, before they become an [`EnterpriseInput`].
 #[derive(Clone, Copy)]
@@ -148,7 +148,6 @@ pub fn EnterpriseFormPage() -> impl IntoView {
             fields.fill(&enterprise);
         }
     });
-    let offices = LocalResource::new(|| async { api::get::<Vec<Office>>("/api/v1/offices").await });
     let is_taskforce = move || {
         session
             .me
@@ -225,26 +224,7 @@ pub fn EnterpriseFormPage() -> impl IntoView {
             {move || failure.get().map(|failure| view! { <FailureNotice failure/> })}
             <form on:submit=submit class="stack">
                 <Show when=is_taskforce>
-                    <label>
-                        {move || i18n.t("column.office_code")}
-                        <select
-                            name="office_code"
-                            prop:value=fields.office_code
-                            on:change=move |event| fields.office_code.set(event_target_value(&event))
-                        >
-                            <option value="">{move || i18n.t("form.pick_office")}</option>
-                            {move || {
-                                offices
-                                    .get()
-                                    .and_then(Result::ok)
-                                    .unwrap_or_default()
-                                    .into_iter()
-                                    .map(|office| view! { <option value=office.code.clone()>{office.name}</option> })
-                                    .collect_view()
-                            }}
-                        </select>
-                        {move || error_for("office_code").map(|message| view! { <span class="field-error">{message}</span> })}
-                    </label>
+                    <OfficeSelect name="office_code" selected=fields.office_code error=Signal::derive(move || error_for("office_code"))/>
                 </Show>
                 {text_field("name", fields.name, "text")}
                 {text_field("credit_code", fields.credit_code, "text")}

@@ -5,8 +5,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ApiFailure};
-use crate::model::{ImportReport, Office, Role};
-use crate::ui::{detail_text, failure_details, failure_text, require_login, use_i18n, use_session};
+use crate::model::{ImportReport, Role};
+use crate::ui::{
+    detail_text, failure_details, failure_text, require_login, use_i18n, use_session, OfficeSelect,
+};
 
 #[component]
 pub fn RosterImportPage() -> impl IntoView {
@@ -17,7 +19,6 @@ pub fn RosterImportPage() -> impl IntoView {
     let outcome = RwSignal::new(None::<Result<ImportReport, ApiFailure>>);
     let busy = RwSignal::new(false);
     let file_input = NodeRef::<leptos::html::Input>::new();
-    let offices = LocalResource::new(|| async { api::get::<Vec<Office>>("/api/v1/offices").await });
     let is_taskforce = move || {
         session
             .me
@@ -61,21 +62,7 @@ pub fn RosterImportPage() -> impl IntoView {
             <p class="muted">{move || i18n.t("import.help")}</p>
             <form on:submit=upload class="stack">
                 <Show when=is_taskforce>
-                    <label>
-                        {move || i18n.t("column.office_code")}
-                        <select name="office" on:change=move |event| office.set(event_target_value(&event))>
-                            <option value="">{move || i18n.t("form.pick_office")}</option>
-                            {move || {
-                                offices
-                                    .get()
-                                    .and_then(Result::ok)
-                                    .unwrap_or_default()
-                                    .into_iter()
-                                    .map(|office| view! { <option value=office.code.clone()>{office.name}</option> })
-                                    .collect_view()
-                            }}
-                        </select>
-                    </label>
+                    <OfficeSelect name="office" selected=office error=Signal::derive(|| None::<String>)/>
                 </Show>
                 <label>
                     {move || i18n.t("import.file")}

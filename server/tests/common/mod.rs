@@ -237,6 +237,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The `name` of every item of a roster page, in order.
+    pub fn item_names(&self) -> Vec<String> {
+        self.json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// Asserts the status and that the body is the API's error format, returning the message.
     pub fn expect_error(&self, status: StatusCode, code: &str) -> String {
         assert_eq!(self.status, status, "{}", self.text);
