@@ -1,7 +1,7 @@
 //! The document shell the server renders, and the app's routes.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
@@ -23,6 +23,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#1d4f7a"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -39,7 +42,6 @@ pub fn App() -> impl IntoView {
     let i18n = I18n::provide();
     Session::provide();
     view! {
-        <Stylesheet id="leptos" href="/pkg/steelcheck.css"/>
         <Title text=move || i18n.t("app.name")/>
         <Router>
             <Header/>

@@ -15,4 +15,14 @@ pub use app::{shell, App};
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
+    register_service_worker();
+}
+
+/// The service worker keeps the app shell for use with no network (see `/sw.js`).
+#[cfg(feature = "hydrate")]
+fn register_service_worker() {
+    if let Some(window) = web_sys::window() {
+        // A browser that refuses (private mode, old engine) still runs the app online.
+        let _ = window.navigator().service_worker().register("/sw.js");
+    }
 }

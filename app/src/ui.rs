@@ -106,14 +106,50 @@ impl Session {
         Effect::new(move |_| {
             spawn_local(async move {
                 match api::get::<Me>("/api/v1/me").await {
-                    Ok(me) => session.me.set(Some(me)),
-                    Err(_) => session.me.set(None),
+                    Ok(me) => session.signed_in(me),
+                    Err(failure) if failure.is_unauthenticated() => session.signed_out(),
+                    // Offline, or the server failing: the inspector is still who they were when
+                    // last online.
+                    Err(_) => session.me.set(remembered_user()),
                 }
                 session.checked.set(true);
             });
         });
         session
     }
+
+    pub fn signed_in(self, me: Me) {
+        remember_user(Some(&me));
+        self.me.set(Some(me));
+    }
+
+    pub fn signed_out(self) {
+        remember_user(None);
+        self.me.set(None);
+    }
+}
+
+/// The signed-in user's profile is kept in the browser so the app knows them offline.
+const USER_KEY: &str = "steelcheck.user";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn remember_user(me: Option<&Me>) {
+    let Some(storage) = local_storage() else {
+        return;
+    };
+    // Storage that refuses writes only costs the offline profile, never the session itself.
+    let _ = match me.and_then(|me| serde_json::to_string(me).ok()) {
+        Some(json) => storage.set_item(USER_KEY, &json),
+        None => storage.remove_item(USER_KEY),
+    };
+}
+
+fn remembered_user() -> Option<Me> {
+    let json = local_storage()?.get_item(USER_KEY).ok()??;
+    serde_json::from_str(&json).ok()
 }
 
 pub fn use_session() -> Session {
@@ -157,7 +193,7 @@ pub fn Header() -> impl IntoView {
         spawn_local(async move {
             // Even if the server cannot be reached the local sign-out must happen.
             let _ = api::post_empty("/api/v1/auth/logout").await;
-            session.me.set(None);
+            session.signed_out();
             navigate("/login", NavigateOptions::default());
         });
     };

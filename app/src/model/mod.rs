@@ -1,9 +1,11 @@
 //! Domain types both sides share: what travels over `/api/v1` and what both validate.
 
 pub mod account;
+pub mod checklist;
 pub mod credit_code;
 pub mod enterprise;
 pub mod error;
+pub mod inspection;
 
 pub use account::{Me, Office, Role};
 pub use enterprise::{

@@ -38,7 +38,7 @@ pub fn LoginPage() -> impl IntoView {
             match api::post::<_, Me>("/api/v1/auth/login", &credentials).await {
                 Ok(me) => {
                     failure.set(None);
-                    session.me.set(Some(me));
+                    session.signed_in(me);
                     navigate("/", NavigateOptions::default());
                 }
                 Err(error) => failure.set(Some(error)),

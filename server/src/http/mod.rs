@@ -5,6 +5,7 @@ mod auth;
 mod enterprises;
 mod extract;
 mod offices;
+mod offline;
 mod openapi;
 
 use axum::extract::{DefaultBodyLimit, FromRef, State};
@@ -50,6 +51,7 @@ pub fn app(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(offline::router())
         .nest("/api/v1", api(&state))
         .leptos_routes(&state, page_routes, move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
@@ -100,11 +102,17 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 
 /// Where the built site is and how it is named; `LEPTOS_SITE_ROOT` overrides the folder, as
 /// cargo-leptos sets it, otherwise `target/site` below the folder the server starts in.
+/// Release builds name their files by content hash, listed in `hash.txt` beside the executable.
 pub fn leptos_options(addr: std::net::SocketAddr) -> LeptosOptions {
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let hashed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists()))
+        .unwrap_or(false);
     LeptosOptions::builder()
         .output_name("steelcheck")
         .site_root(site_root)
         .site_addr(addr)
+        .hash_files(hashed)
         .build()
 }

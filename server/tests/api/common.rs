@@ -1,7 +1,6 @@
 //! A fresh database and app per test: SQLite in a temporary folder, or, when
 //! `STEELCHECK_TEST_POSTGRES` names a server (e.g. `postgres://postgres@127.0.0.1:5432`),
 //! a new PostgreSQL database on it. The test script sets it for the PostgreSQL run.
-#![allow(dead_code, clippy::unwrap_used)]
 
 use std::sync::OnceLock;
 
@@ -27,7 +26,6 @@ pub const CODES: [&str; 4] = [
 
 pub struct TestApp {
     pub db: Db,
-    pub database_url: String,
     router: axum::Router,
     _dir: tempfile::TempDir,
 }
@@ -91,7 +89,6 @@ impl TestApp {
         };
         TestApp {
             db,
-            database_url,
             router: app(state),
             _dir: dir,
         }

@@ -1,10 +1,7 @@
 //! Roster import through the API: CSV (UTF-8, BOM, GB18030) and XLSX, all rows or none.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
+use super::common::{TestApp, CODES};
 use axum::http::StatusCode;
-use common::{TestApp, CODES};
 
 const HEADER_ZH: &str = "企业名称,统一社会信用代码,地址,类型,许可证编号,许可范围,有效期至,状态";
 

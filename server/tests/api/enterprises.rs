@@ -1,11 +1,8 @@
 //! The roster endpoints: create, read, update, search, and every kind of bad input.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
+use super::common::{enterprise_json, TestApp, CODES};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use common::{enterprise_json, TestApp, CODES};
 use serde_json::json;
 
 #[tokio::test]
@@ -226,7 +223,7 @@ async fn search_by_name_or_credit_code_with_filters_and_pages() {
             StatusCode::CREATED
         );
     }
-    let names = common::Reply::item_names;
+    let names = super::common::Reply::item_names;
     let search = |query: &str| {
         let path = format!("/api/v1/enterprises?{query}");
         let (app, tf) = (&app, tf.clone());

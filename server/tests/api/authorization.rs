@@ -2,12 +2,9 @@
 //! Inspectors read their office; heads read and write their office; the task force everything.
 //! Another office's enterprise does not exist for those outside it (404), and writing where one may
 //! not is forbidden (403).
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
+use super::common::{enterprise_json, TestApp, CODES};
 use axum::http::StatusCode;
-use common::{enterprise_json, TestApp, CODES};
 
 #[derive(Debug, Clone, Copy)]
 enum Operation {

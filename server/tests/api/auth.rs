@@ -1,14 +1,11 @@
 //! Sign-in, sessions and the login rate limit.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
+use super::common::{session_cookie, TestApp, PASSWORD};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
-use common::{session_cookie, TestApp, PASSWORD};
 use serde_json::json;
 
-async fn attempt(app: &TestApp, username: &str, password: &str) -> common::Reply {
+async fn attempt(app: &TestApp, username: &str, password: &str) -> super::common::Reply {
     app.request(
         Method::POST,
         "/api/v1/auth/login",

@@ -1,10 +1,7 @@
 //! Health check, the server-rendered pages, security headers and the OpenAPI document.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
+use super::common::TestApp;
 use axum::http::{header, Method, StatusCode};
-use common::TestApp;
 
 #[tokio::test]
 async fn healthz_answers_when_the_database_does() {
@@ -122,4 +119,25 @@ async fn openapi_document_describes_every_route() {
         routed.len(),
         "documented routes that do not exist: {documented:?}"
     );
+}
+
+#[tokio::test]
+async fn the_service_worker_names_this_builds_files_and_is_never_cached() {
+    let app = TestApp::new().await;
+    let reply = app.request(Method::GET, "/sw.js", None, None).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert_eq!(reply.headers[header::CACHE_CONTROL], "no-cache");
+    assert!(!reply.text.contains("__VERSION__") && !reply.text.contains("__PRECACHE__"));
+    for file in [
+        "\"/\"",
+        "\"/login\"",
+        "/pkg/steelcheck",
+        "/manifest.webmanifest",
+    ] {
+        assert!(reply.text.contains(file), "{file} is precached");
+    }
 }

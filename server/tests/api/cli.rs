@@ -1,7 +1,4 @@
 //! The `steelcheck` command line: offices, accounts and roster import, with clear errors.
-#![allow(clippy::unwrap_used)]
-
-mod common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -14,7 +11,7 @@ struct Shell {
 impl Shell {
     async fn new() -> Shell {
         let dir = tempfile::tempdir().unwrap();
-        let database_url = common::fresh_database(&dir).await;
+        let database_url = super::common::fresh_database(&dir).await;
         Shell { dir, database_url }
     }
 
@@ -165,8 +162,8 @@ async fn roster_import_reports_counts_and_every_bad_row() {
         &good,
         format!(
             "name,credit_code,kind\nA Mill,{},steel_making\nB Shop,{},seller\n",
-            common::CODES[0],
-            common::CODES[1]
+            super::common::CODES[0],
+            super::common::CODES[1]
         ),
     )
     .unwrap();
