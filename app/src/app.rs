@@ -7,6 +7,8 @@ use leptos_router::path;
 
 use crate::pages::enterprise::EnterprisePage;
 use crate::pages::enterprise_form::EnterpriseFormPage;
+use crate::pages::field::FieldPage;
+use crate::pages::inspect::InspectPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::roster::RosterPage;
@@ -49,6 +51,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=RosterPage/>
                     <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/field") view=FieldPage/>
+                    <Route path=path!("/inspect") view=InspectPage/>
                     <Route path=path!("/enterprises/new") view=EnterpriseFormPage/>
                     <Route path=path!("/enterprises/import") view=RosterImportPage/>
                     <Route path=path!("/enterprises/:id") view=EnterprisePage/>

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod app;
+pub mod field;
 pub mod i18n;
 pub mod model;
 mod pages;

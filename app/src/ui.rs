@@ -207,6 +207,10 @@ pub fn Header() -> impl IntoView {
         <header class="app-header">
             <a class="brand" href="/">{move || i18n.t("app.name")}</a>
             <span class="user-line" data-testid="user-line">{user_line}</span>
+            <nav class="app-nav">
+                <a href="/">{move || i18n.t("nav.roster")}</a>
+                <a href="/field">{move || i18n.t("nav.field")}</a>
+            </nav>
             <div class="header-actions">
                 <LangSwitch/>
                 <Show when=move || session.me.get().is_some()>

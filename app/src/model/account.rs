@@ -53,6 +53,15 @@ pub struct Office {
     pub name: String,
 }
 
+/// Someone the signed-in user may inspect with (the law requires two inspectors).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Colleague {
+    pub username: String,
+    pub name: String,
+    pub role: Role,
+    pub office_code: Option<String>,
+}
+
 /// The signed-in user, as `GET /api/v1/me` answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {

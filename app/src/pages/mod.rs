@@ -2,6 +2,8 @@
 
 pub mod enterprise;
 pub mod enterprise_form;
+pub mod field;
+pub mod inspect;
 pub mod login;
 pub mod not_found;
 pub mod roster;

@@ -103,3 +103,15 @@ pub async fn set_password(
         .await?;
     Ok(changed == 1)
 }
+
+/// Inspectors and heads, of one office or (for the task force) of all.
+pub async fn colleagues(
+    conn: &mut AnyConnection,
+    office_id: Option<&str>,
+) -> Result<Vec<UserRow>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT_USER} WHERE u.role IN ('inspector', 'head') AND ($1 IS NULL OR u.office_id = $1) \
+         ORDER BY o.code, u.username"
+    );
+    sqlx::query_as(&sql).bind(office_id).fetch_all(conn).await
+}

@@ -13,7 +13,7 @@ use super::AppState;
 const TEMPLATE: &str = include_str!("service_worker.js");
 
 /// Pages cached at install, so they open offline even before the inspector has visited them.
-const SHELL_PAGES: [&str; 2] = ["/", "/login"];
+const SHELL_PAGES: [&str; 4] = ["/", "/login", "/field", "/inspect"];
 /// Static files every page uses.
 const STATIC_FILES: [&str; 4] = [
     "/favicon.svg",

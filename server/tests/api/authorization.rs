@@ -174,3 +174,25 @@ async fn a_head_cannot_move_an_enterprise_out_of_their_office() {
         "XL01"
     );
 }
+
+#[tokio::test]
+async fn colleagues_are_scoped_to_the_office() {
+    let app = TestApp::new().await;
+    for (user, expected) in [
+        ("insp1", vec!["head1", "insp1"]),
+        ("head2", vec!["head2", "insp2"]),
+        ("tf", vec!["head1", "insp1", "head2", "insp2"]),
+    ] {
+        let cookie = app.login(user).await;
+        let reply = app.get("/api/v1/colleagues", &cookie).await;
+        assert_eq!(reply.status, OK, "{}", reply.text);
+        let names: Vec<_> = reply
+            .json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["username"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, expected, "{user}");
+    }
+}

@@ -86,6 +86,7 @@ async fn openapi_document_describes_every_route() {
         ("/auth/logout", "post"),
         ("/me", "get"),
         ("/offices", "get"),
+        ("/colleagues", "get"),
         ("/enterprises", "get"),
         ("/enterprises", "post"),
         ("/enterprises/{id}", "get"),

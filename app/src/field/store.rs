@@ -1,0 +1,227 @@
+//! The phone's own store, in IndexedDB: drafts and the outbox, the office roster, and a few
+//! named values (the roster cursor, the office's inspectors). Records are kept as JSON text, so
+//! every browser stores the same thing and drafts from older builds still open.
+
+use idb::{Database, Error as IdbError, KeyPath, ObjectStore, Query, TransactionMode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+use crate::model::inspection::Inspection;
+use crate::model::Enterprise;
+
+const DATABASE: &str = "steelcheck";
+const VERSION: u32 = 1;
+const DRAFTS: &str = "drafts";
+const ROSTER: &str = "roster";
+const VALUES: &str = "values";
+/// Photos and signatures by SHA-256: `{ id, bytes: ArrayBuffer, type }`. Bytes, not Blob objects,
+/// because WebKit loses stored Blobs.
+const BLOBS: &str = "blobs";
+
+/// Why the store could not do something, in terms the inspector can act on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreError {
+    /// The browser offers no IndexedDB (private mode on some browsers).
+    Unavailable,
+    /// The browser's storage for this site is full.
+    Full,
+    Failed(String),
+}
+
+impl StoreError {
+    pub fn message_key(&self) -> &'static str {
+        match self {
+            StoreError::Unavailable => "store.unavailable",
+            StoreError::Full => "store.full",
+            StoreError::Failed(_) => "store.failed",
+        }
+    }
+}
+
+impl From<IdbError> for StoreError {
+    fn from(error: IdbError) -> Self {
+        let text = error.to_string();
+        if text.contains("QuotaExceeded") {
+            StoreError::Full
+        } else {
+            StoreError::Failed(text)
+        }
+    }
+}
+
+async fn open() -> Result<Database, StoreError> {
+    let store = |name: &str| ObjectStore::builder(name).key_path(Some(KeyPath::new_single("id")));
+    Database::builder(DATABASE)
+        .version(VERSION)
+        .add_object_store(store(DRAFTS))
+        .add_object_store(store(ROSTER))
+        .add_object_store(store(VALUES))
+        .add_object_store(store(BLOBS))
+        .build()
+        .await
+        .map_err(|error| match error {
+            IdbError::IndexedDbNotFound(_) => StoreError::Unavailable,
+            other => other.into(),
+        })
+}
+
+/// `{ id, json }`: the shape every store holds.
+fn record(id: &str, json: &str) -> Result<JsValue, StoreError> {
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: &str| js_sys::Reflect::set(&object, &key.into(), &value.into());
+    set("id", id)
+        .and_then(|_| set("json", json))
+        .map_err(|_| StoreError::Failed("record".into()))?;
+    Ok(object.into())
+}
+
+fn json_of(value: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(value, &"json".into())
+        .ok()?
+        .as_string()
+}
+
+/// Writes records in one transaction: all of them are stored, or none.
+async fn put_all(store_name: &str, records: Vec<(String, String)>) -> Result<(), StoreError> {
+    let database = open().await?;
+    let transaction = database.transaction(&[store_name], TransactionMode::ReadWrite)?;
+    let store = transaction.object_store(store_name)?;
+    for (id, json) in &records {
+        store.put(&record(id, json)?, None)?.await?;
+    }
+    transaction.commit()?.await?;
+    Ok(())
+}
+
+async fn get_all(store_name: &str) -> Result<Vec<String>, StoreError> {
+    let database = open().await?;
+    let transaction = database.transaction(&[store_name], TransactionMode::ReadOnly)?;
+    let values = transaction
+        .object_store(store_name)?
+        .get_all(None, None)?
+        .await?;
+    transaction.await?;
+    Ok(values.iter().filter_map(json_of).collect())
+}
+
+async fn get(store_name: &str, id: &str) -> Result<Option<String>, StoreError> {
+    let database = open().await?;
+    let transaction = database.transaction(&[store_name], TransactionMode::ReadOnly)?;
+    let value = transaction
+        .object_store(store_name)?
+        .get(Query::Key(id.into()))?
+        .await?;
+    transaction.await?;
+    Ok(value.as_ref().and_then(json_of))
+}
+
+async fn delete(store_name: &str, id: &str) -> Result<(), StoreError> {
+    let database = open().await?;
+    let transaction = database.transaction(&[store_name], TransactionMode::ReadWrite)?;
+    transaction
+        .object_store(store_name)?
+        .delete(Query::Key(id.into()))?
+        .await?;
+    transaction.commit()?.await?;
+    Ok(())
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|error| StoreError::Failed(error.to_string()))
+}
+
+/// Saves a draft as it is now; called on every change.
+pub async fn save_draft(inspection: &Inspection) -> Result<(), StoreError> {
+    put_all(
+        DRAFTS,
+        vec![(inspection.id.to_string(), to_json(inspection)?)],
+    )
+    .await
+}
+
+/// Every draft and outbox entry on this phone; one that no longer parses is skipped, not lost.
+pub async fn drafts() -> Result<Vec<Inspection>, StoreError> {
+    let all = get_all(DRAFTS).await?;
+    Ok(all
+        .iter()
+        .filter_map(|json| serde_json::from_str(json).ok())
+        .collect())
+}
+
+pub async fn draft(id: &str) -> Result<Option<Inspection>, StoreError> {
+    Ok(get(DRAFTS, id)
+        .await?
+        .and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+pub async fn delete_draft(id: &str) -> Result<(), StoreError> {
+    delete(DRAFTS, id).await
+}
+
+pub async fn save_roster(enterprises: &[Enterprise]) -> Result<(), StoreError> {
+    let records = enterprises
+        .iter()
+        .map(|enterprise| Ok((enterprise.id.to_string(), to_json(enterprise)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    put_all(ROSTER, records).await
+}
+
+pub async fn roster() -> Result<Vec<Enterprise>, StoreError> {
+    let all = get_all(ROSTER).await?;
+    Ok(all
+        .iter()
+        .filter_map(|json| serde_json::from_str(json).ok())
+        .collect())
+}
+
+/// A named value (cursor, cached list), or `None` when never set.
+pub async fn value<T: DeserializeOwned>(name: &str) -> Result<Option<T>, StoreError> {
+    Ok(get(VALUES, name)
+        .await?
+        .and_then(|json| serde_json::from_str(&json).ok()))
+}
+
+pub async fn set_value<T: Serialize>(name: &str, value: &T) -> Result<(), StoreError> {
+    put_all(VALUES, vec![(name.to_string(), to_json(value)?)]).await
+}
+
+/// Keeps evidence bytes under their SHA-256; storing the same bytes twice keeps one copy.
+pub async fn save_blob(sha256: &str, bytes: &[u8], mime: &str) -> Result<(), StoreError> {
+    let object = js_sys::Object::new();
+    let buffer = js_sys::Uint8Array::from(bytes).buffer();
+    for (key, value) in [
+        ("id", JsValue::from(sha256)),
+        ("bytes", buffer.into()),
+        ("type", mime.into()),
+    ] {
+        js_sys::Reflect::set(&object, &key.into(), &value)
+            .map_err(|_| StoreError::Failed("record".into()))?;
+    }
+    let database = open().await?;
+    let transaction = database.transaction(&[BLOBS], TransactionMode::ReadWrite)?;
+    transaction
+        .object_store(BLOBS)?
+        .put(&object.into(), None)?
+        .await?;
+    transaction.commit()?.await?;
+    Ok(())
+}
+
+/// The bytes and media type kept under a SHA-256.
+pub async fn blob(sha256: &str) -> Result<Option<(Vec<u8>, String)>, StoreError> {
+    let database = open().await?;
+    let transaction = database.transaction(&[BLOBS], TransactionMode::ReadOnly)?;
+    let value = transaction
+        .object_store(BLOBS)?
+        .get(Query::Key(sha256.into()))?
+        .await?;
+    transaction.await?;
+    Ok(value.and_then(|value| {
+        let bytes = js_sys::Reflect::get(&value, &"bytes".into()).ok()?;
+        let mime = js_sys::Reflect::get(&value, &"type".into())
+            .ok()?
+            .as_string()?;
+        Some((js_sys::Uint8Array::new(&bytes).to_vec(), mime))
+    }))
+}

@@ -1,0 +1,220 @@
+//! The inspector's start page in the field: pick an enterprise from the phone's copy of the
+//! roster (it works with no signal), and see the drafts and the outbox kept on the phone.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+use crate::field::roster_pull::{self, PullFailure};
+use crate::field::store::{self, StoreError};
+use crate::field::{new_id, now};
+use crate::model::inspection::{DraftStatus, EnterpriseSnapshot, Inspection};
+use crate::model::Enterprise;
+use crate::ui::{require_login, use_i18n, use_session, I18n};
+
+/// At most this many roster matches are listed; typing narrows them down.
+const MATCHES_SHOWN: usize = 20;
+
+#[component]
+pub fn FieldPage() -> impl IntoView {
+    require_login();
+    let i18n = use_i18n();
+    let session = use_session();
+    let navigate = use_navigate();
+    let roster = RwSignal::new(Vec::<Enterprise>::new());
+    let drafts = RwSignal::new(Vec::<Inspection>::new());
+    let search = RwSignal::new(String::new());
+    let notice = RwSignal::new(None::<String>);
+    let storage = RwSignal::new(None::<String>);
+
+    let reload = move || async move {
+        match store::roster().await {
+            Ok(mut enterprises) => {
+                enterprises.sort_by(|a, b| a.name.cmp(&b.name));
+                roster.set(enterprises);
+            }
+            Err(error) => notice.set(Some(store_problem(i18n, &error))),
+        }
+        if let Ok(mut found) = store::drafts().await {
+            found.sort_by_key(|draft| std::cmp::Reverse(draft.started_at));
+            drafts.set(found);
+        }
+    };
+    Effect::new(move |_| {
+        spawn_local(async move {
+            reload().await;
+            match roster_pull::pull().await {
+                Ok(_) => notice.set(None),
+                Err(PullFailure::Store(error)) => notice.set(Some(store_problem(i18n, &error))),
+                Err(PullFailure::Api(_)) => {
+                    notice.set(Some(i18n.t("field.offline_copy").to_string()))
+                }
+            }
+            reload().await;
+            storage.set(storage_text(i18n).await);
+        });
+    });
+
+    let matches = Memo::new(move |_| {
+        let text = search.get().trim().to_lowercase();
+        roster.with(|enterprises| {
+            enterprises
+                .iter()
+                .filter(|e| {
+                    text.is_empty()
+                        || e.name.to_lowercase().contains(&text)
+                        || e.credit_code.to_lowercase().contains(&text)
+                })
+                .take(MATCHES_SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    let start = move |enterprise: Enterprise| {
+        let Some(me) = session.me.get_untracked() else {
+            return;
+        };
+        let navigate = navigate.clone();
+        let snapshot = EnterpriseSnapshot {
+            id: enterprise.id,
+            holds_licence: enterprise.licence_no.is_some(),
+            name: enterprise.name,
+            credit_code: enterprise.credit_code,
+            office_code: enterprise.office_code,
+            kind: enterprise.kind,
+        };
+        let inspection = Inspection::start(new_id(), snapshot, &me.username, now());
+        spawn_local(async move {
+            match store::save_draft(&inspection).await {
+                Ok(()) => navigate(
+                    &format!("/inspect?id={}", inspection.id),
+                    NavigateOptions::default(),
+                ),
+                Err(error) => notice.set(Some(store_problem(i18n, &error))),
+            }
+        });
+    };
+    let remove = move |id: String| {
+        let confirmed = window()
+            .confirm_with_message(i18n.t("field.confirm_delete"))
+            .unwrap_or(false);
+        if confirmed {
+            spawn_local(async move {
+                if let Err(error) = store::delete_draft(&id).await {
+                    notice.set(Some(store_problem(i18n, &error)));
+                }
+                reload().await;
+            });
+        }
+    };
+    let not_uploaded = move || {
+        drafts.with(|all| {
+            all.iter()
+                .filter(|d| d.status == DraftStatus::Outbox)
+                .count()
+        })
+    };
+
+    view! {
+        <section class="stack">
+            <div class="title-row">
+                <h1>{move || i18n.t("field.title")}</h1>
+                <span class="badge warning" data-testid="not-uploaded">
+                    {move || i18n.lang().format("field.not_uploaded", &[("count", not_uploaded().to_string())])}
+                </span>
+            </div>
+            {move || notice.get().map(|text| view! { <p class="notice warning" role="status">{text}</p> })}
+            <div class="card stack">
+                <h2>{move || i18n.t("field.start")}</h2>
+                <input
+                    type="search"
+                    data-testid="field-search"
+                    placeholder=move || i18n.t("roster.search_placeholder")
+                    prop:value=search
+                    on:input=move |event| search.set(event_target_value(&event))
+                />
+                <ul class="enterprise-list">
+                    <For each=move || matches.get() key=|enterprise| enterprise.id let:enterprise>
+                        {
+                            let start = start.clone();
+                            let chosen = enterprise.clone();
+                            view! {
+                                <li>
+                                    <button class="enterprise-card" on:click=move |_| start(chosen.clone())>
+                                        <strong class="name">{enterprise.name}</strong>
+                                        <span class="code">{enterprise.credit_code}</span>
+                                    </button>
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+            </div>
+            <div class="card stack">
+                <h2>{move || i18n.t("field.drafts")}</h2>
+                <Show when=move || drafts.with(Vec::is_empty)>
+                    <p class="muted">{move || i18n.t("field.no_drafts")}</p>
+                </Show>
+                <ul class="enterprise-list" data-testid="drafts">
+                    <For each=move || drafts.get() key=|draft| (draft.id, draft.revision, draft.status) let:draft>
+                        <DraftRow draft remove/>
+                    </For>
+                </ul>
+            </div>
+            {move || storage.get().map(|text| view! { <p class="muted" data-testid="storage">{text}</p> })}
+        </section>
+    }
+}
+
+#[component]
+fn DraftRow(
+    draft: Inspection,
+    remove: impl Fn(String) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = draft.id.to_string();
+    let status_key = match draft.status {
+        DraftStatus::Draft => "field.status_draft",
+        DraftStatus::Outbox => "field.status_outbox",
+    };
+    let started = draft.started_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    view! {
+        <li class="enterprise-card">
+            <strong class="name">{draft.enterprise.name.clone()}</strong>
+            <span class="meta">{move || i18n.t(status_key)} " · " {started}</span>
+            <div class="actions">
+                <a class="button" href=format!("/inspect?id={id}")>{move || i18n.t("field.resume")}</a>
+                <button on:click={
+                    let id = id.clone();
+                    move |_| remove(id.clone())
+                }>{move || i18n.t("field.delete")}</button>
+            </div>
+        </li>
+    }
+}
+
+fn store_problem(i18n: I18n, error: &StoreError) -> String {
+    i18n.t(error.message_key()).to_string()
+}
+
+/// Asks the browser to keep this site's data (drafts, photos) under storage pressure, and says
+/// how much storage is used and left.
+async fn storage_text(i18n: I18n) -> Option<String> {
+    use wasm_bindgen_futures::JsFuture;
+    let manager = window().navigator().storage();
+    if let Ok(promise) = manager.persist() {
+        // A refusal only means the browser may evict data under pressure; nothing to show for it.
+        let _ = JsFuture::from(promise).await;
+    }
+    let estimate: web_sys::StorageEstimate =
+        JsFuture::from(manager.estimate().ok()?).await.ok()?.into();
+    let megabytes = |bytes: Option<f64>| format!("{:.1}", bytes.unwrap_or(0.0) / 1_048_576.0);
+    let used = estimate.get_usage();
+    let quota = estimate.get_quota();
+    let left = quota.zip(used).map(|(quota, used)| quota - used);
+    Some(i18n.lang().format(
+        "field.storage",
+        &[("used", megabytes(used)), ("left", megabytes(left))],
+    ))
+}

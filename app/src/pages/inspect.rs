@@ -1,0 +1,712 @@
+//! One inspection on the phone: header, checklist answers, findings and measures, the site
+//! representative's signature. Every change is saved to the phone at once; "submit" checks the
+//! rules and moves the inspection to the outbox. The page is a shell the server renders without
+//! user data (the draft's id is in the query), so the cached copy serves any draft offline.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+use crate::field::roster_pull::COLLEAGUES;
+use crate::field::store::{self, StoreError};
+use crate::field::{evidence, now};
+use crate::i18n::Lang;
+use crate::model::account::Colleague;
+use crate::model::checklist::{Checklist, ChecklistItem};
+use crate::model::inspection::{
+    Answer, DraftStatus, Finding, Inspection, Measure, Place, Problem, Severity,
+};
+use crate::model::OperatingStatus;
+use crate::ui::{require_login, today, use_i18n};
+
+/// Whether the phone holds the latest change.
+#[derive(Debug, Clone, PartialEq)]
+enum SaveState {
+    Saved,
+    Saving,
+    Failed(StoreError),
+}
+
+/// The draft being edited and its saving; `Copy`, so every handler can hold it.
+#[derive(Clone, Copy)]
+struct Draft {
+    inspection: RwSignal<Option<Inspection>>,
+    state: RwSignal<SaveState>,
+    saving: RwSignal<bool>,
+    dirty: RwSignal<bool>,
+}
+
+impl Draft {
+    fn new() -> Self {
+        Draft {
+            inspection: RwSignal::new(None),
+            state: RwSignal::new(SaveState::Saved),
+            saving: RwSignal::new(false),
+            dirty: RwSignal::new(false),
+        }
+    }
+
+    /// Applies a change and saves it. Saves run one at a time, always writing the newest state,
+    /// so a slow earlier save can never overwrite a later change.
+    fn change(self, edit: impl FnOnce(&mut Inspection)) {
+        self.inspection.update(|inspection| {
+            if let Some(inspection) = inspection {
+                edit(inspection);
+                inspection.revision += 1;
+            }
+        });
+        self.dirty.set(true);
+        if self.saving.get_untracked() {
+            return;
+        }
+        self.saving.set(true);
+        self.state.set(SaveState::Saving);
+        spawn_local(async move {
+            while self.dirty.get_untracked() {
+                self.dirty.set(false);
+                let Some(current) = self.inspection.get_untracked() else {
+                    break;
+                };
+                match store::save_draft(&current).await {
+                    Ok(()) => self.state.set(SaveState::Saved),
+                    Err(error) => self.state.set(SaveState::Failed(error)),
+                }
+            }
+            self.saving.set(false);
+        });
+    }
+
+    fn with<T>(self, read: impl FnOnce(&Inspection) -> T) -> Option<T> {
+        self.inspection
+            .with(|inspection| inspection.as_ref().map(read))
+    }
+}
+
+#[component]
+pub fn InspectPage() -> impl IntoView {
+    require_login();
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let navigate = StoredValue::new(use_navigate());
+    let draft = Draft::new();
+    let missing = RwSignal::new(false);
+    let colleagues = RwSignal::new(Vec::<Colleague>::new());
+    let show_problems = RwSignal::new(false);
+
+    Effect::new(move |_| {
+        let id = query.with(|map| map.get("id")).unwrap_or_default();
+        spawn_local(async move {
+            match store::draft(&id).await {
+                Ok(Some(found)) => draft.inspection.set(Some(found)),
+                Ok(None) => missing.set(true),
+                Err(error) => draft.state.set(SaveState::Failed(error)),
+            }
+            if let Ok(Some(found)) = store::value::<Vec<Colleague>>(COLLEAGUES).await {
+                colleagues.set(found);
+            }
+        });
+    });
+
+    let problems = Memo::new(move |_| {
+        draft
+            .with(|inspection| inspection.problems(Checklist::current(), today()))
+            .unwrap_or_default()
+    });
+    let submit = move |_| {
+        if !problems.with(Vec::is_empty) {
+            show_problems.set(true);
+            if let Some(first) =
+                problems.with(|all| all.first().map(|problem| problem.place.anchor()))
+            {
+                jump_to(&first);
+            }
+            return;
+        }
+        draft.change(|inspection| {
+            inspection.finished_at.get_or_insert_with(now);
+            inspection.status = DraftStatus::Outbox;
+        });
+        // Leave only once the outbox entry is on the phone.
+        spawn_local(async move {
+            while draft.saving.get_untracked() {
+                sleep_ms(50).await;
+            }
+            if draft.state.get_untracked() == SaveState::Saved {
+                navigate.with_value(|navigate| navigate("/field", NavigateOptions::default()));
+            }
+        });
+    };
+
+    view! {
+        <Show when=move || missing.get()>
+            <section class="card"><p>{move || i18n.t("inspect.missing")}</p><a href="/field">{move || i18n.t("nav.field")}</a></section>
+        </Show>
+        <Show when=move || draft.inspection.with(Option::is_some)>
+            <InspectionForm draft colleagues problems show_problems submit/>
+        </Show>
+    }
+}
+
+/// The form of a loaded draft, top to bottom as the inspector works through it.
+#[component]
+fn InspectionForm(
+    draft: Draft,
+    colleagues: RwSignal<Vec<Colleague>>,
+    problems: Memo<Vec<Problem>>,
+    show_problems: RwSignal<bool>,
+    submit: impl Fn(leptos::ev::MouseEvent) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let needs_checklist = move || draft.with(Inspection::needs_checklist).unwrap_or(true);
+    view! {
+        <section class="stack inspect">
+            <SaveMark draft/>
+            <HeaderCard draft colleagues/>
+            <Show when=needs_checklist>
+                <ChecklistCard draft/>
+            </Show>
+            <Show when=move || !needs_checklist()>
+                <p class="notice warning">{move || i18n.t("inspect.later_visit")}</p>
+            </Show>
+            <SignatureCard draft/>
+            <Show when=move || show_problems.get() && !problems.with(Vec::is_empty)>
+                <ProblemList problems=problems.get()/>
+            </Show>
+            <Show when=move || draft.with(|inspection| inspection.status == DraftStatus::Draft).unwrap_or(false)>
+                <button class="primary" data-testid="submit" on:click=submit>{move || i18n.t("inspect.submit")}</button>
+            </Show>
+        </section>
+    }
+    .into_any()
+}
+
+async fn sleep_ms(millis: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        // Without a window there is nothing to wait for; resolve at once.
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+fn jump_to(anchor: &str) {
+    if let Some(element) = document().get_element_by_id(anchor) {
+        element.scroll_into_view();
+    }
+}
+
+#[component]
+fn SaveMark(draft: Draft) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = move || match draft.state.get() {
+        SaveState::Saved => i18n.t("inspect.saved").to_string(),
+        SaveState::Saving => i18n.t("inspect.saving").to_string(),
+        SaveState::Failed(error) => i18n.t(error.message_key()).to_string(),
+    };
+    let failed = move || matches!(draft.state.get(), SaveState::Failed(_));
+    view! { <p class="save-mark" class:failed=failed data-testid="save-mark">{text}</p> }
+}
+
+#[component]
+fn HeaderCard(draft: Draft, colleagues: RwSignal<Vec<Colleague>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let name = move || {
+        draft
+            .with(|inspection| inspection.enterprise.name.clone())
+            .unwrap_or_default()
+    };
+    let code = move || {
+        draft
+            .with(|inspection| inspection.enterprise.credit_code.clone())
+            .unwrap_or_default()
+    };
+    let inspectors = move || {
+        draft
+            .with(|inspection| inspection.inspectors.clone())
+            .unwrap_or_default()
+    };
+    let display_name = move |username: &str| {
+        colleagues
+            .with(|all| {
+                all.iter()
+                    .find(|c| c.username == username)
+                    .map(|c| c.name.clone())
+            })
+            .unwrap_or_else(|| username.to_string())
+    };
+    let choices = move || {
+        let chosen = inspectors();
+        colleagues
+            .get()
+            .into_iter()
+            .filter(|c| !chosen.contains(&c.username))
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <div class="card stack" id="inspectors">
+            <h1>{name}</h1>
+            <p class="code">{code}</p>
+            <label id="times">
+                {move || i18n.t("inspect.site_state")}
+                <select
+                    name="site_state"
+                    prop:value=move || draft.with(|inspection| inspection.site_state.as_str().to_string()).unwrap_or_default()
+                    on:change=move |event| {
+                        if let Some(state) = OperatingStatus::parse(&event_target_value(&event)) {
+                            draft.change(|inspection| inspection.site_state = state);
+                        }
+                    }
+                >
+                    {OperatingStatus::ALL
+                        .into_iter()
+                        .map(|state| view! { <option value=state.as_str()>{move || i18n.t(state.label_key())}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <div class="stack">
+                <strong>{move || i18n.t("inspect.inspectors")}</strong>
+                <ul class="plain">
+                    {move || inspectors()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(index, username)| {
+                            let shown = display_name(&username);
+                            view! {
+                                <li>
+                                    {shown}
+                                    <Show when=move || { index > 0 }>
+                                        <button class="link-button" on:click={
+                                            let username = username.clone();
+                                            move |_| {
+                                                let username = username.clone();
+                                                draft.change(move |inspection| inspection.inspectors.retain(|u| *u != username));
+                                            }
+                                        }>{move || i18n.t("inspect.remove")}</button>
+                                    </Show>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+                <select
+                    name="add_inspector"
+                    on:change=move |event| {
+                        let username = event_target_value(&event);
+                        if !username.is_empty() {
+                            draft.change(move |inspection| inspection.inspectors.push(username));
+                        }
+                    }
+                    prop:value=""
+                >
+                    <option value="">{move || i18n.t("inspect.add_inspector")}</option>
+                    {move || choices()
+                        .into_iter()
+                        .map(|c| view! { <option value=c.username.clone()>{c.name}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ChecklistCard(draft: Draft) -> impl IntoView {
+    let items = move || {
+        draft
+            .with(|inspection| {
+                Checklist::current()
+                    .items_for(
+                        inspection.enterprise.kind,
+                        inspection.enterprise.holds_licence,
+                    )
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <div class="stack">
+            <For each=items key=|item| item.code.clone() let:item>
+                <ItemCard draft item/>
+            </For>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ItemCard(draft: Draft, item: ChecklistItem) -> impl IntoView {
+    let i18n = use_i18n();
+    let code = item.code.clone();
+    let answer = {
+        let code = code.clone();
+        Memo::new(move |_| {
+            draft
+                .with(|inspection| inspection.answers.get(&code).and_then(|a| a.answer))
+                .flatten()
+        })
+    };
+    let note = {
+        let code = code.clone();
+        move || {
+            draft
+                .with(|inspection| inspection.answers.get(&code).map(|a| a.note.clone()))
+                .flatten()
+                .unwrap_or_default()
+        }
+    };
+    let finding_index = {
+        let code = code.clone();
+        move || {
+            draft
+                .with(|inspection| inspection.findings.iter().position(|f| f.item_code == code))
+                .flatten()
+        }
+    };
+    let choose = {
+        let code = code.clone();
+        move |chosen: Answer| {
+            let code = code.clone();
+            draft.change(move |inspection| {
+                inspection.answers.entry(code.clone()).or_default().answer = Some(chosen);
+                let has_finding = inspection.findings.iter().any(|f| f.item_code == code);
+                if chosen == Answer::DoesNotComply && !has_finding {
+                    inspection.findings.push(Finding {
+                        item_code: code,
+                        ..Finding::default()
+                    });
+                }
+            });
+        }
+    };
+    let answers = [
+        (Answer::Complies, "answer.complies"),
+        (Answer::DoesNotComply, "answer.does_not_comply"),
+        (Answer::NotApplicable, "answer.not_applicable"),
+    ];
+    let text_zh = item.zh.clone();
+    let text_en = item.en.clone();
+    view! {
+        <div class="card stack checklist-item" id=format!("item-{code}") data-code=code.clone()>
+            <p class="item-text">
+                <span class="tag">{code.clone()}</span>
+                " "
+                {move || if i18n.lang() == Lang::Zh { text_zh.clone() } else { text_en.clone() }}
+                {item.photo_expected.then(|| view! { <span class="muted">" · " {move || i18n.t("inspect.photo_expected")}</span> })}
+            </p>
+            <div class="answer-buttons" role="group">
+                {answers
+                    .into_iter()
+                    .map(|(value, key)| {
+                        let choose = choose.clone();
+                        view! {
+                            <button
+                                class="answer"
+                                class:chosen=move || answer.get() == Some(value)
+                                aria-pressed=move || (answer.get() == Some(value)).to_string()
+                                on:click=move |_| choose(value)
+                            >
+                                {move || i18n.t(key)}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            <input
+                class="note"
+                placeholder=move || i18n.t("inspect.note")
+                prop:value=note
+                on:change={
+                    let code = code.clone();
+                    move |event| {
+                        let text = event_target_value(&event);
+                        let code = code.clone();
+                        draft.change(move |inspection| inspection.answers.entry(code).or_default().note = text);
+                    }
+                }
+            />
+            {move || finding_index().map(|index| view! { <FindingEditor draft index/> })}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn FindingEditor(draft: Draft, index: usize) -> impl IntoView {
+    let i18n = use_i18n();
+    let finding = move || {
+        draft
+            .with(|inspection| inspection.findings.get(index).cloned())
+            .flatten()
+            .unwrap_or_default()
+    };
+    let edit = move |change: Box<dyn FnOnce(&mut Finding)>| {
+        draft.change(move |inspection| {
+            if let Some(finding) = inspection.findings.get_mut(index) {
+                change(finding);
+            }
+        });
+    };
+    let needs_deadline = move || {
+        finding()
+            .measures
+            .iter()
+            .any(|measure| measure.needs_deadline())
+    };
+    view! {
+        <div class="finding stack" id=format!("finding-{index}")>
+            <strong>{move || i18n.t("inspect.finding")}</strong>
+            <textarea
+                name="description"
+                placeholder=move || i18n.t("inspect.finding_description")
+                prop:value=move || finding().description
+                on:change=move |event| {
+                    let text = event_target_value(&event);
+                    edit(Box::new(move |finding| finding.description = text));
+                }
+            ></textarea>
+            <label class="inline">
+                <input
+                    type="checkbox"
+                    name="serious"
+                    prop:checked=move || finding().severity == Severity::Serious
+                    on:change=move |event| {
+                        let serious = event_target_checked(&event);
+                        edit(Box::new(move |finding| {
+                            finding.severity = if serious { Severity::Serious } else { Severity::Ordinary };
+                        }));
+                    }
+                />
+                {move || i18n.t("inspect.serious")}
+            </label>
+            <fieldset class="measures">
+                <legend>{move || i18n.t("inspect.measures")}</legend>
+                {Measure::ALL
+                    .into_iter()
+                    .map(|measure| view! {
+                        <label class="inline">
+                            <input
+                                type="checkbox"
+                                name="measure"
+                                value=measure.label_key()
+                                prop:checked=move || finding().measures.contains(&measure)
+                                on:change=move |event| {
+                                    let on = event_target_checked(&event);
+                                    edit(Box::new(move |finding| {
+                                        finding.measures.retain(|m| *m != measure);
+                                        if on {
+                                            finding.measures.push(measure);
+                                        }
+                                    }));
+                                }
+                            />
+                            {move || i18n.t(measure.label_key())}
+                        </label>
+                    })
+                    .collect_view()}
+            </fieldset>
+            <Show when=needs_deadline>
+                <label>
+                    {move || i18n.t("inspect.deadline")}
+                    <input
+                        type="date"
+                        name="deadline"
+                        prop:value=move || finding().deadline.map(|date| date.to_string()).unwrap_or_default()
+                        on:change=move |event| {
+                            let date = event_target_value(&event).parse().ok();
+                            edit(Box::new(move |finding| finding.deadline = date));
+                        }
+                    />
+                </label>
+            </Show>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn SignatureCard(draft: Draft) -> impl IntoView {
+    let i18n = use_i18n();
+    let canvas = NodeRef::<leptos::html::Canvas>::new();
+    let drawing = RwSignal::new(false);
+    let drawn = RwSignal::new(false);
+    let shown = RwSignal::new(None::<String>);
+
+    // Show the stored signature of a resumed draft.
+    Effect::new(move |_| {
+        let Some(hash) = draft
+            .with(|inspection| inspection.signature.clone())
+            .flatten()
+        else {
+            shown.set(None);
+            return;
+        };
+        spawn_local(async move {
+            if let Ok(Some((bytes, mime))) = store::blob(&hash).await {
+                shown.set(evidence::object_url(&bytes, &mime));
+            }
+        });
+    });
+
+    let point = move |event: &leptos::ev::PointerEvent| -> Option<(web_sys::CanvasRenderingContext2d, f64, f64)> {
+        let element = canvas.get()?;
+        let rect = element.get_bounding_client_rect();
+        let scale = f64::from(element.width()) / rect.width();
+        let x = (f64::from(event.client_x()) - rect.left()) * scale;
+        let y = (f64::from(event.client_y()) - rect.top()) * scale;
+        Some((evidence::context_2d(&element)?, x, y))
+    };
+    let down = move |event: leptos::ev::PointerEvent| {
+        if let Some((context, x, y)) = point(&event) {
+            context.set_line_width(3.0);
+            context.set_line_cap("round");
+            context.begin_path();
+            context.move_to(x, y);
+            drawing.set(true);
+        }
+    };
+    let moved = move |event: leptos::ev::PointerEvent| {
+        if !drawing.get_untracked() {
+            return;
+        }
+        if let Some((context, x, y)) = point(&event) {
+            context.line_to(x, y);
+            context.stroke();
+            drawn.set(true);
+        }
+    };
+    let up = move |_| drawing.set(false);
+    let clear = move |_| {
+        if let Some(element) = canvas.get() {
+            if let Some(context) = evidence::context_2d(&element) {
+                context.clear_rect(
+                    0.0,
+                    0.0,
+                    f64::from(element.width()),
+                    f64::from(element.height()),
+                );
+            }
+        }
+        drawn.set(false);
+        draft.change(|inspection| inspection.signature = None);
+    };
+    let keep = move |_| {
+        let Some(bytes) = canvas
+            .get()
+            .and_then(|element| evidence::canvas_png(&element))
+        else {
+            return;
+        };
+        spawn_local(async move {
+            let Some(hash) = evidence::sha256_hex(&bytes).await else {
+                return;
+            };
+            match store::save_blob(&hash, &bytes, "image/png").await {
+                Ok(()) => draft.change(move |inspection| inspection.signature = Some(hash)),
+                Err(error) => draft.state.set(SaveState::Failed(error)),
+            }
+        });
+    };
+    let representative = move || {
+        draft
+            .with(|inspection| inspection.representative.clone())
+            .unwrap_or_default()
+    };
+
+    view! {
+        <div class="card stack" id="representative">
+            <h2>{move || i18n.t("inspect.representative")}</h2>
+            <label>
+                {move || i18n.t("inspect.representative_name")}
+                <input
+                    name="representative_name"
+                    prop:value=move || representative().name
+                    on:change=move |event| {
+                        let name = event_target_value(&event);
+                        draft.change(move |inspection| inspection.representative.name = name);
+                    }
+                />
+            </label>
+            <label>
+                {move || i18n.t("inspect.representative_role")}
+                <input
+                    name="representative_role"
+                    prop:value=move || representative().role
+                    on:change=move |event| {
+                        let role = event_target_value(&event);
+                        draft.change(move |inspection| inspection.representative.role = role);
+                    }
+                />
+            </label>
+            <div id="signature" class="stack">
+                <strong>{move || i18n.t("inspect.signature")}</strong>
+                {move || match shown.get() {
+                    Some(url) => view! { <img class="signature" src=url alt="signature" data-testid="signature-image"/> }.into_any(),
+                    None => view! {
+                        <canvas
+                            class="signature-pad"
+                            width="600"
+                            height="240"
+                            node_ref=canvas
+                            data-testid="signature-pad"
+                            on:pointerdown=down
+                            on:pointermove=moved
+                            on:pointerup=up
+                            on:pointerleave=up
+                        ></canvas>
+                    }.into_any(),
+                }}
+                <div class="actions">
+                    <button on:click=clear>{move || i18n.t("inspect.signature_clear")}</button>
+                    <Show when=move || shown.get().is_none()>
+                        <button class="primary" disabled=move || !drawn.get() on:click=keep>{move || i18n.t("inspect.signature_keep")}</button>
+                    </Show>
+                </div>
+                <label>
+                    {move || i18n.t("inspect.signature_refused")}
+                    <input
+                        name="signature_refused_reason"
+                        prop:value=move || draft.with(|inspection| inspection.signature_refused_reason.clone()).unwrap_or_default()
+                        on:change=move |event| {
+                            let reason = event_target_value(&event);
+                            draft.change(move |inspection| inspection.signature_refused_reason = reason);
+                        }
+                    />
+                </label>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ProblemList(problems: Vec<Problem>) -> impl IntoView {
+    let i18n = use_i18n();
+    let count = problems.len().to_string();
+    view! {
+        <div class="notice error" role="alert" data-testid="problems">
+            <p>{move || i18n.lang().format("inspect.problems", &[("count", count.clone())])}</p>
+            <ul class="details">
+                {problems
+                    .iter()
+                    .map(|problem| {
+                        let anchor = problem.place.anchor();
+                        let key = problem.key;
+                        view! {
+                            <li><button class="link-button" on:click=move |_| jump_to(&anchor)>{problem_prefix(problem)} {move || i18n.t(key)}</button></li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+/// The item a problem is on, before its sentence.
+fn problem_prefix(problem: &Problem) -> String {
+    match &problem.place {
+        Place::Item(code) => format!("{code}: "),
+        _ => String::new(),
+    }
+}

@@ -1,0 +1,87 @@
+import { expect, Page, test } from '@playwright/test';
+import { accounts, expectNoHorizontalScroll, OwnServer, waitForServiceWorker } from './helpers';
+
+const server = new OwnServer(3291);
+test.afterEach(() => server.stop());
+
+/** Draws a stroke on the signature pad the way a finger would. */
+async function sign(page: Page) {
+  const pad = page.getByTestId('signature-pad');
+  await pad.scrollIntoViewIfNeeded();
+  const box = (await pad.boundingBox())!;
+  await page.mouse.move(box.x + 20, box.y + box.height / 2);
+  await page.mouse.down();
+  for (let step = 1; step <= 10; step++) {
+    await page.mouse.move(box.x + 20 + step * 25, box.y + box.height / 2 + (step % 2 ? 15 : -15));
+  }
+  await page.mouse.up();
+}
+
+function isoDateInDays(days: number) {
+  const date = new Date(Date.now() + days * 86_400_000);
+  return date.toISOString().slice(0, 10);
+}
+
+test('an inspection is recorded, kept across reloads and submitted with no network', async ({ page, context }) => {
+  await server.start();
+  await page.goto(`${server.base}/login`);
+  await page.locator('input[name=username]').fill(accounts.inspector.username);
+  await page.locator('input[name=password]').fill(accounts.inspector.password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
+  await waitForServiceWorker(page);
+
+  // Online once: the phone takes its copy of the office roster and colleagues.
+  await page.goto(`${server.base}/field`);
+  await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传');
+  await page.getByTestId('field-search').fill('经营部');
+  await expect(page.locator('button.enterprise-card')).toHaveCount(1);
+
+  // Then the signal goes.
+  server.stop();
+  await page.reload();
+  await page.getByTestId('field-search').fill('经营部');
+  await page.locator('button.enterprise-card').first().click();
+  await expect(page).toHaveURL(/\/inspect\?id=/);
+  await expect(page.getByRole('heading', { name: '黄石市下陆区示例钢材经营部' })).toBeVisible();
+  await expectNoHorizontalScroll(page);
+
+  // Submitting too early lists what is missing.
+  await page.getByTestId('submit').click();
+  await expect(page.getByTestId('problems')).toContainText('执法人员');
+
+  await page.locator('select[name=add_inspector]').selectOption('insp01b');
+  for (const code of ['C01', 'C02', 'C04']) {
+    await page.locator(`[data-code=${code}]`).getByRole('button', { name: '符合', exact: true }).click();
+  }
+  const c03 = page.locator('[data-code=C03]');
+  await c03.getByRole('button', { name: '不符合' }).click();
+  await c03.locator('textarea[name=description]').fill('销售无生产许可证的热轧带肋钢筋');
+  await c03.getByLabel('责令限期改正').check();
+  await c03.locator('input[name=deadline]').fill(isoDateInDays(30));
+  await c03.locator('input[name=deadline]').blur();
+  await page.locator('input[name=representative_name]').fill('王经理');
+  await page.locator('input[name=representative_name]').blur();
+  await sign(page);
+  await page.getByRole('button', { name: '确认签名' }).click();
+  await expect(page.getByTestId('signature-image')).toBeVisible();
+  await expect(page.getByTestId('save-mark')).toHaveText('已保存在本机');
+
+  // A reload (or a crash) loses nothing.
+  await page.reload();
+  await expect(page.locator('[data-code=C03]').getByRole('button', { name: '不符合' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('[data-code=C03] textarea[name=description]')).toHaveValue('销售无生产许可证的热轧带肋钢筋');
+  await expect(page.getByTestId('signature-image')).toBeVisible();
+
+  await page.getByTestId('submit').click();
+  await expect(page).toHaveURL(/\/field$/);
+  await expect(page.getByTestId('not-uploaded')).toHaveText('1 条未上传');
+
+  // A new page, still offline, finds the outbox where it was.
+  await page.close();
+  const again = await context.newPage();
+  await again.goto(`${server.base}/field`);
+  await expect(again.getByTestId('not-uploaded')).toHaveText('1 条未上传');
+  await expect(again.getByTestId('drafts')).toContainText('黄石市下陆区示例钢材经营部');
+  await expect(again.getByTestId('drafts')).toContainText('待上传');
+});
