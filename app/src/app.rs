@@ -44,7 +44,8 @@ pub fn App() -> impl IntoView {
     let i18n = I18n::provide();
     Session::provide();
     view! {
-        <Title text=move || i18n.t("app.name")/>
+        // Plain text: the head is rendered after the page, when its signals may be gone.
+        <Title text=i18n.t("app.name")/>
         <Router>
             <Header/>
             <main class="page">

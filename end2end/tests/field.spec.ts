@@ -1,5 +1,9 @@
 import { expect, Page, test } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
 import { accounts, expectNoHorizontalScroll, OwnServer, waitForServiceWorker } from './helpers';
+
+const photo12mp = path.resolve(__dirname, '../fixtures/equipment-12mp.jpg');
 
 const server = new OwnServer(3291);
 test.afterEach(() => server.stop());
@@ -15,6 +19,34 @@ async function sign(page: Page) {
     await page.mouse.move(box.x + 20 + step * 25, box.y + box.height / 2 + (step % 2 ? 15 : -15));
   }
   await page.mouse.up();
+}
+
+/** The record IndexedDB holds for a photo, re-hashed and decoded in the page. */
+async function storedPhoto(page: Page, sha256: string) {
+  return page.evaluate(async (sha256) => {
+    const db: IDBDatabase = await new Promise((resolve, reject) => {
+      const request = indexedDB.open('steelcheck');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const record: any = await new Promise((resolve, reject) => {
+      const request = db.transaction('blobs').objectStore('blobs').get(sha256);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', record.bytes)))
+      .map((byte) => byte.toString(16).padStart(2, '0'))
+      .join('');
+    const bitmap = await createImageBitmap(new Blob([record.bytes], { type: record.type }));
+    return {
+      digest,
+      isArrayBuffer: record.bytes instanceof ArrayBuffer,
+      type: record.type,
+      size: record.bytes.byteLength,
+      width: bitmap.width,
+      height: bitmap.height,
+    };
+  }, sha256);
 }
 
 function isoDateInDays(days: number) {
@@ -60,6 +92,29 @@ test('an inspection is recorded, kept across reloads and submitted with no netwo
   await c03.getByLabel('责令限期改正').check();
   await c03.locator('input[name=deadline]').fill(isoDateInDays(30));
   await c03.locator('input[name=deadline]').blur();
+
+  // A real 12-megapixel photo, taken upright (EXIF rotation): downscaled to 2048 px on the long
+  // edge with the rotation applied, hashed, stored as bytes.
+  await c03.getByTestId('take-photo').setInputFiles(photo12mp);
+  const thumb = c03.getByTestId('photo-thumb');
+  await expect(thumb).toHaveCount(1, { timeout: 30_000 });
+  const sha256 = (await thumb.getAttribute('data-sha256'))!;
+  await expect(thumb).toContainText(sha256.slice(0, 8));
+  const stored = await storedPhoto(page, sha256);
+  expect(stored.digest).toBe(sha256);
+  expect(stored.isArrayBuffer).toBe(true);
+  expect(stored.type).toBe('image/jpeg');
+  expect([stored.width, stored.height]).toEqual([1536, 2048]);
+  expect(stored.size).toBeLessThan(fs.statSync(photo12mp).size);
+
+  // A second photo, opened full screen and deleted after confirming.
+  await c03.getByTestId('take-photo').setInputFiles(photo12mp.replace('equipment-12mp', 'nameplate'));
+  await expect(c03.getByTestId('photo-thumb')).toHaveCount(2, { timeout: 30_000 });
+  await c03.getByTestId('photo-thumb').nth(1).click();
+  await expect(page.getByTestId('photo-viewer')).toBeVisible();
+  page.once('dialog', (dialog) => dialog.accept());
+  await page.getByRole('button', { name: '删除照片' }).click();
+  await expect(c03.getByTestId('photo-thumb')).toHaveCount(1);
   await page.locator('input[name=representative_name]').fill('王经理');
   await page.locator('input[name=representative_name]').blur();
   await sign(page);
@@ -72,6 +127,8 @@ test('an inspection is recorded, kept across reloads and submitted with no netwo
   await expect(page.locator('[data-code=C03]').getByRole('button', { name: '不符合' })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('[data-code=C03] textarea[name=description]')).toHaveValue('销售无生产许可证的热轧带肋钢筋');
   await expect(page.getByTestId('signature-image')).toBeVisible();
+  await expect(page.locator('[data-code=C03]').getByTestId('photo-thumb')).toHaveCount(1);
+  expect((await storedPhoto(page, sha256)).digest).toBe(sha256);
 
   await page.getByTestId('submit').click();
   await expect(page).toHaveURL(/\/field$/);

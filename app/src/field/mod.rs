@@ -2,6 +2,7 @@
 //! the office roster into it. Pages read and write drafts only through here.
 
 pub mod evidence;
+pub mod photo;
 pub mod roster_pull;
 pub mod store;
 

@@ -225,3 +225,19 @@ pub async fn blob(sha256: &str) -> Result<Option<(Vec<u8>, String)>, StoreError>
         Some((js_sys::Uint8Array::new(&bytes).to_vec(), mime))
     }))
 }
+
+/// Deletes the stored bytes among `candidates` that no draft names any more (as a photo or a
+/// signature), after a photo or a draft was deleted.
+pub async fn delete_unreferenced_blobs(candidates: Vec<String>) -> Result<(), StoreError> {
+    let drafts = drafts().await?;
+    let referenced = |sha256: &String| {
+        drafts.iter().any(|draft| {
+            draft.signature.as_ref() == Some(sha256)
+                || draft.photos.iter().any(|photo| &photo.sha256 == sha256)
+        })
+    };
+    for sha256 in candidates.iter().filter(|sha256| !referenced(sha256)) {
+        delete(BLOBS, sha256).await?;
+    }
+    Ok(())
+}

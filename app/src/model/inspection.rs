@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::checklist::Checklist;
-use super::enterprise::{EnterpriseKind, OperatingStatus};
+use super::enterprise::{EnterpriseKind, Location, OperatingStatus};
 
 /// How an item was answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,15 +20,31 @@ pub enum Answer {
     NotApplicable,
 }
 
-/// One checklist item's answer, note and evidence (photos by their SHA-256).
+/// One checklist item's answer and note; its photos are in [`Inspection::photos`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ItemAnswer {
     #[serde(default)]
     pub answer: Option<Answer>,
     #[serde(default)]
     pub note: String,
+}
+
+/// A photo taken as evidence for an item. The bytes are kept apart (by `sha256`), the record
+/// travels with the inspection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoInfo {
+    /// SHA-256 of the stored JPEG, computed at capture: the photo's identity and evidence seal.
+    pub sha256: String,
+    pub item_code: String,
+    pub taken_at: DateTime<Utc>,
+    pub width: u32,
+    pub height: u32,
+    /// Size of the stored JPEG, and of the file the camera gave.
+    pub bytes: u64,
+    pub original_bytes: u64,
+    /// Where it was taken, when the inspector allows the phone to tell.
     #[serde(default)]
-    pub photos: Vec<String>,
+    pub location: Option<Location>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -159,6 +175,8 @@ pub struct Inspection {
     #[serde(default)]
     pub findings: Vec<Finding>,
     #[serde(default)]
+    pub photos: Vec<PhotoInfo>,
+    #[serde(default)]
     pub status: DraftStatus,
 }
 
@@ -223,6 +241,7 @@ impl Inspection {
             signature_refused_reason: String::new(),
             answers: BTreeMap::new(),
             findings: Vec::new(),
+            photos: Vec::new(),
             status: DraftStatus::Draft,
         }
     }

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
+use crate::field::photo::{self, PhotoSize};
 use crate::field::roster_pull::{self, PullFailure};
 use crate::field::store::{self, StoreError};
 use crate::field::{new_id, now};
@@ -27,6 +28,9 @@ pub fn FieldPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let notice = RwSignal::new(None::<String>);
     let storage = RwSignal::new(None::<String>);
+    // The setting lives in the browser; the server renders the default.
+    let photo_size = RwSignal::new(PhotoSize::default());
+    Effect::new(move |_| photo_size.set(photo::saved_size()));
 
     let reload = move || async move {
         match store::roster().await {
@@ -100,8 +104,24 @@ pub fn FieldPage() -> impl IntoView {
             .confirm_with_message(i18n.t("field.confirm_delete"))
             .unwrap_or(false);
         if confirmed {
+            let evidence: Vec<String> = drafts.with_untracked(|all| {
+                all.iter()
+                    .filter(|draft| draft.id.to_string() == id)
+                    .flat_map(|draft| {
+                        draft
+                            .photos
+                            .iter()
+                            .map(|photo| photo.sha256.clone())
+                            .chain(draft.signature.clone())
+                    })
+                    .collect()
+            });
             spawn_local(async move {
-                if let Err(error) = store::delete_draft(&id).await {
+                let deleted = match store::delete_draft(&id).await {
+                    Ok(()) => store::delete_unreferenced_blobs(evidence).await,
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = deleted {
                     notice.set(Some(store_problem(i18n, &error)));
                 }
                 reload().await;
@@ -162,6 +182,24 @@ pub fn FieldPage() -> impl IntoView {
                     </For>
                 </ul>
             </div>
+            <label class="card">
+                {move || i18n.t("photo.size")}
+                <select
+                    name="photo_size"
+                    prop:value=move || photo_size.get().as_str()
+                    on:change=move |event| {
+                        if let Some(size) = PhotoSize::parse(&event_target_value(&event)) {
+                            photo::save_size(size);
+                            photo_size.set(size);
+                        }
+                    }
+                >
+                    {PhotoSize::ALL
+                        .into_iter()
+                        .map(|size| view! { <option value=size.as_str()>{move || i18n.t(size.label_key())}</option> })
+                        .collect_view()}
+                </select>
+            </label>
             {move || storage.get().map(|text| view! { <p class="muted" data-testid="storage">{text}</p> })}
         </section>
     }

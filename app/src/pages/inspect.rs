@@ -15,9 +15,10 @@ use crate::i18n::Lang;
 use crate::model::account::Colleague;
 use crate::model::checklist::{Checklist, ChecklistItem};
 use crate::model::inspection::{
-    Answer, DraftStatus, Finding, Inspection, Measure, Place, Problem, Severity,
+    Answer, DraftStatus, Finding, Inspection, Measure, PhotoInfo, Place, Problem, Severity,
 };
 use crate::model::OperatingStatus;
+use crate::pages::item_photos::{photos_of, ItemPhotos};
 use crate::ui::{require_login, today, use_i18n};
 
 /// Whether the phone holds the latest change.
@@ -77,6 +78,24 @@ impl Draft {
         });
     }
 
+    /// Removes a photo from the draft, then its bytes once no saved draft names them.
+    fn remove_photo(self, sha256: String) {
+        let removed = sha256.clone();
+        self.change(move |inspection| inspection.photos.retain(|photo| photo.sha256 != removed));
+        spawn_local(async move {
+            self.saved().await;
+            // Bytes left behind only cost space; the draft itself is already right.
+            let _ = store::delete_unreferenced_blobs(vec![sha256]).await;
+        });
+    }
+
+    /// Resolves once every change so far is on the phone.
+    async fn saved(self) {
+        while self.saving.get_untracked() {
+            sleep_ms(50).await;
+        }
+    }
+
     fn with<T>(self, read: impl FnOnce(&Inspection) -> T) -> Option<T> {
         self.inspection
             .with(|inspection| inspection.as_ref().map(read))
@@ -129,9 +148,7 @@ pub fn InspectPage() -> impl IntoView {
         });
         // Leave only once the outbox entry is on the phone.
         spawn_local(async move {
-            while draft.saving.get_untracked() {
-                sleep_ms(50).await;
-            }
+            draft.saved().await;
             if draft.state.get_untracked() == SaveState::Saved {
                 navigate.with_value(|navigate| navigate("/field", NavigateOptions::default()));
             }
@@ -425,6 +442,15 @@ fn ItemCard(draft: Draft, item: ChecklistItem) -> impl IntoView {
                         draft.change(move |inspection| inspection.answers.entry(code).or_default().note = text);
                     }
                 }
+            />
+            <ItemPhotos
+                code=code.clone()
+                photos=Signal::derive({
+                    let code = code.clone();
+                    move || draft.with(|inspection| photos_of(inspection, &code)).unwrap_or_default()
+                })
+                on_added=move |info: PhotoInfo| draft.change(move |inspection| inspection.photos.push(info))
+                on_removed=move |sha256: String| draft.remove_photo(sha256)
             />
             {move || finding_index().map(|index| view! { <FindingEditor draft index/> })}
         </div>

@@ -4,6 +4,7 @@ pub mod enterprise;
 pub mod enterprise_form;
 pub mod field;
 pub mod inspect;
+mod item_photos;
 pub mod login;
 pub mod not_found;
 pub mod roster;

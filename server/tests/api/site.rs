@@ -40,6 +40,27 @@ async fn pages_render_in_chinese_first_with_the_hydration_script() {
 }
 
 #[tokio::test]
+async fn every_page_renders_on_the_server_without_user_data() {
+    let app = TestApp::new().await;
+    for path in [
+        "/",
+        "/login",
+        "/field",
+        "/inspect",
+        "/inspect?id=x",
+        "/enterprises/new",
+        "/enterprises/import",
+    ] {
+        let reply = app.request(Method::GET, path, None, None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}");
+        assert!(
+            reply.text.contains("</html>"),
+            "{path} renders a whole page"
+        );
+    }
+}
+
+#[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = TestApp::new().await;
     for path in ["/login", "/api/v1/me", "/healthz"] {
