@@ -107,6 +107,11 @@ test('an inspection is recorded, kept across reloads and submitted with no netwo
   expect([stored.width, stored.height]).toEqual([1536, 2048]);
   expect(stored.size).toBeLessThan(fs.statSync(photo12mp).size);
 
+  // A file that is not a photo gets a clear message, and nothing else changes.
+  await c03.getByTestId('take-photo').setInputFiles({ name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a jpeg') });
+  await expect(c03.getByRole('alert')).toContainText('这张照片无法读取');
+  await expect(c03.getByTestId('photo-thumb')).toHaveCount(1);
+
   // A second photo, opened full screen and deleted after confirming.
   await c03.getByTestId('take-photo').setInputFiles(photo12mp.replace('equipment-12mp', 'nameplate'));
   await expect(c03.getByTestId('photo-thumb')).toHaveCount(2, { timeout: 30_000 });
@@ -141,4 +146,8 @@ test('an inspection is recorded, kept across reloads and submitted with no netwo
   await expect(again.getByTestId('not-uploaded')).toHaveText('1 条未上传');
   await expect(again.getByTestId('drafts')).toContainText('黄石市下陆区示例钢材经营部');
   await expect(again.getByTestId('drafts')).toContainText('待上传');
+  await again.getByRole('link', { name: '继续' }).click();
+  await expect(again.locator('[data-code=C03]').getByTestId('photo-thumb')).toHaveAttribute('data-sha256', sha256);
+  await expect(again.getByTestId('signature-image')).toBeVisible();
+  expect((await storedPhoto(again, sha256)).digest).toBe(sha256);
 });

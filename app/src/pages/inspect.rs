@@ -449,7 +449,7 @@ fn ItemCard(draft: Draft, item: ChecklistItem) -> impl IntoView {
                     let code = code.clone();
                     move || draft.with(|inspection| photos_of(inspection, &code)).unwrap_or_default()
                 })
-                on_added=move |info: PhotoInfo| draft.change(move |inspection| inspection.photos.push(info))
+                on_added=move |info: PhotoInfo| draft.change(move |inspection| add_photo(inspection, info))
                 on_removed=move |sha256: String| draft.remove_photo(sha256)
             />
             {move || finding_index().map(|index| view! { <FindingEditor draft index/> })}
@@ -726,6 +726,17 @@ fn ProblemList(problems: Vec<Problem>) -> impl IntoView {
                     .collect_view()}
             </ul>
         </div>
+    }
+}
+
+/// The same bytes picked twice for one item are one piece of evidence, not two.
+fn add_photo(inspection: &mut Inspection, info: PhotoInfo) {
+    let known = inspection
+        .photos
+        .iter()
+        .any(|photo| photo.sha256 == info.sha256 && photo.item_code == info.item_code);
+    if !known {
+        inspection.photos.push(info);
     }
 }
 
