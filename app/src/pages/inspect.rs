@@ -634,37 +634,24 @@ fn SignatureCard(draft: Draft) -> impl IntoView {
             }
         });
     };
-    let representative = move || {
-        draft
-            .with(|inspection| inspection.representative.clone())
-            .unwrap_or_default()
-    };
 
     view! {
         <div class="card stack" id="representative">
             <h2>{move || i18n.t("inspect.representative")}</h2>
-            <label>
-                {move || i18n.t("inspect.representative_name")}
-                <input
-                    name="representative_name"
-                    prop:value=move || representative().name
-                    on:change=move |event| {
-                        let name = event_target_value(&event);
-                        draft.change(move |inspection| inspection.representative.name = name);
-                    }
-                />
-            </label>
-            <label>
-                {move || i18n.t("inspect.representative_role")}
-                <input
-                    name="representative_role"
-                    prop:value=move || representative().role
-                    on:change=move |event| {
-                        let role = event_target_value(&event);
-                        draft.change(move |inspection| inspection.representative.role = role);
-                    }
-                />
-            </label>
+            <DraftText
+                draft
+                name="representative_name"
+                label_key="inspect.representative_name"
+                read=|inspection| inspection.representative.name.clone()
+                write=|inspection, name| inspection.representative.name = name
+            />
+            <DraftText
+                draft
+                name="representative_role"
+                label_key="inspect.representative_role"
+                read=|inspection| inspection.representative.role.clone()
+                write=|inspection, role| inspection.representative.role = role
+            />
             <div id="signature" class="stack">
                 <strong>{move || i18n.t("inspect.signature")}</strong>
                 {move || match shown.get() {
@@ -689,21 +676,42 @@ fn SignatureCard(draft: Draft) -> impl IntoView {
                         <button class="primary" disabled=move || !drawn.get() on:click=keep>{move || i18n.t("inspect.signature_keep")}</button>
                     </Show>
                 </div>
-                <label>
-                    {move || i18n.t("inspect.signature_refused")}
-                    <input
-                        name="signature_refused_reason"
-                        prop:value=move || draft.with(|inspection| inspection.signature_refused_reason.clone()).unwrap_or_default()
-                        on:change=move |event| {
-                            let reason = event_target_value(&event);
-                            draft.change(move |inspection| inspection.signature_refused_reason = reason);
-                        }
-                    />
-                </label>
+                <DraftText
+                    draft
+                    name="signature_refused_reason"
+                    label_key="inspect.signature_refused"
+                    read=|inspection| inspection.signature_refused_reason.clone()
+                    write=|inspection, reason| inspection.signature_refused_reason = reason
+                />
             </div>
         </div>
     }
     .into_any()
+}
+
+/// A text field of the draft, saved when the inspector leaves it.
+#[component]
+fn DraftText(
+    draft: Draft,
+    name: &'static str,
+    label_key: &'static str,
+    read: fn(&Inspection) -> String,
+    write: fn(&mut Inspection, String),
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <label>
+            {move || i18n.t(label_key)}
+            <input
+                name=name
+                prop:value=move || draft.with(read).unwrap_or_default()
+                on:change=move |event| {
+                    let text = event_target_value(&event);
+                    draft.change(move |inspection| write(inspection, text));
+                }
+            />
+        </label>
+    }
 }
 
 #[component]

@@ -84,25 +84,12 @@ async fn bad_login_bodies_get_clear_400s() {
     let empty = attempt(&app, " ", "").await;
     empty.expect_error(StatusCode::BAD_REQUEST, "bad_request");
 
-    let malformed = app
-        .send(
-            Request::post("/api/v1/auth/login")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from("{\"username\": "))
-                .unwrap(),
-        )
-        .await;
-    malformed.expect_error(StatusCode::BAD_REQUEST, "bad_request");
-
-    let not_json = app
-        .send(
-            Request::post("/api/v1/auth/login")
-                .header(header::CONTENT_TYPE, "text/plain")
-                .body(Body::from("username=a"))
-                .unwrap(),
-        )
-        .await;
-    not_json.expect_error(StatusCode::BAD_REQUEST, "bad_request");
+    app.post_raw("/api/v1/auth/login", "application/json", "{\"username\": ")
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "bad_request");
+    app.post_raw("/api/v1/auth/login", "text/plain", "username=a")
+        .await
+        .expect_error(StatusCode::BAD_REQUEST, "bad_request");
 }
 
 #[tokio::test]

@@ -144,6 +144,15 @@ impl TestApp {
             .await
     }
 
+    /// Posts a body as it is, with the content type given (for malformed or non-JSON bodies).
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Reply {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
     /// Posts raw bytes (a roster file).
     pub async fn upload(&self, path: &str, cookie: &str, bytes: Vec<u8>) -> Reply {
         let request = Request::post(path)
