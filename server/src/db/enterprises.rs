@@ -181,12 +181,12 @@ pub async fn find(
         .await
 }
 
-/// The id of the enterprise holding a credit code, which identifies it across imports.
-pub async fn id_by_credit_code(
+/// The enterprise holding a credit code (which identifies it across imports), with its office.
+pub async fn find_by_credit_code(
     conn: &mut AnyConnection,
     credit_code: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM enterprises WHERE credit_code = $1")
+) -> Result<Option<EnterpriseRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT_ENTERPRISE} WHERE e.credit_code = $1"))
         .bind(credit_code)
         .fetch_optional(conn)
         .await

@@ -207,16 +207,16 @@ async fn find_visible(
     user: &CurrentUser,
     id: &str,
 ) -> AppResult<enterprises::EnterpriseRow> {
-    let not_found = AppError::NotFound("what.enterprise");
-    if Uuid::parse_str(id).is_err() {
-        return Err(not_found);
-    }
-    let row = enterprises::find(conn, id)
-        .await?
-        .ok_or(AppError::NotFound("what.enterprise"))?;
-    match user.office_scope() {
-        Some(own) if own != row.office_id => Err(not_found),
-        _ => Ok(row),
+    let row = match Uuid::parse_str(id) {
+        Ok(_) => enterprises::find(conn, id).await?,
+        Err(_) => None,
+    };
+    match (row, user.office_scope()) {
+        (Some(row), Some(own)) if own != row.office_id => {
+            Err(AppError::NotFound("what.enterprise"))
+        }
+        (Some(row), _) => Ok(row),
+        (None, _) => Err(AppError::NotFound("what.enterprise")),
     }
 }
 

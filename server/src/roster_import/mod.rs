@@ -54,17 +54,17 @@ pub async fn apply(
                 Violation::new("credit_code", "import.repeated_code").with("first", first),
             ));
         }
-        let existing = enterprises::id_by_credit_code(conn, &input.credit_code).await?;
-        if let Some(id) = &existing {
-            let holder = enterprises::find(conn, id).await?;
-            if let Some(holder) = holder.filter(|holder| holder.office_id != office.id) {
-                problems.push(flag(
-                    Violation::new("credit_code", "import.code_in_other_office")
-                        .with("office", holder.office_name),
-                ));
-            }
+        let holder = enterprises::find_by_credit_code(conn, &input.credit_code).await?;
+        if let Some(holder) = holder
+            .as_ref()
+            .filter(|holder| holder.office_id != office.id)
+        {
+            problems.push(flag(
+                Violation::new("credit_code", "import.code_in_other_office")
+                    .with("office", &holder.office_name),
+            ));
         }
-        existing_ids.push(existing);
+        existing_ids.push(holder.map(|holder| holder.id));
     }
     if !problems.is_empty() {
         return Err(AppError::Invalid(problems));

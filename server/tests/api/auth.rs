@@ -22,12 +22,7 @@ async fn login_sets_an_http_only_lax_cookie_and_me_answers() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     assert_eq!(reply.json["role"], "head");
     assert_eq!(reply.json["office"]["code"], "XL01");
-    let set_cookie = reply
-        .headers
-        .get(header::SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let set_cookie = reply.set_cookie();
     for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=2592000"] {
         assert!(set_cookie.contains(flag), "{flag} missing in {set_cookie}");
     }
@@ -55,12 +50,7 @@ async fn cookie_is_secure_behind_a_tls_proxy() {
         .unwrap();
     let reply = app.send(request).await;
     assert_eq!(reply.status, StatusCode::OK);
-    let set_cookie = reply
-        .headers
-        .get(header::SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let set_cookie = reply.set_cookie();
     assert!(set_cookie.contains("; Secure"), "{set_cookie}");
 }
 
@@ -126,12 +116,7 @@ async fn logout_ends_the_session_on_the_server() {
         .request(Method::POST, "/api/v1/auth/logout", Some(&cookie), None)
         .await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
-    let cleared = reply
-        .headers
-        .get(header::SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let cleared = reply.set_cookie();
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
     // Replaying the old cookie must not work: the session is gone, not just the browser's copy.
     app.get("/api/v1/me", &cookie)
@@ -213,12 +198,7 @@ async fn a_session_in_use_slides_forward_to_thirty_days() {
         .unwrap();
     let used = app.get("/api/v1/me", &cookie).await;
     assert_eq!(used.status, StatusCode::OK);
-    let refreshed = used
-        .headers
-        .get(header::SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let refreshed = used.set_cookie();
     assert!(refreshed.contains("Max-Age=2592000"), "{refreshed}");
     let expires_at: String = sqlx::query_scalar("SELECT expires_at FROM sessions")
         .fetch_one(&app.db)

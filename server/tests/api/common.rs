@@ -243,6 +243,15 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The `Set-Cookie` header the response sends.
+    pub fn set_cookie(&self) -> &str {
+        self.headers
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+    }
+
     /// The `name` of every item of a roster page, in order.
     pub fn item_names(&self) -> Vec<String> {
         self.json["items"]
