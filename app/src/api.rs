@@ -68,10 +68,20 @@ async fn read<T: DeserializeOwned>(builder: RequestBuilder) -> ApiResult<T> {
     decode(check(response).await?).await
 }
 
+/// Sends a request whose answer the caller reads itself (status and headers), whatever it is.
+pub async fn send(request: Request) -> ApiResult<Response> {
+    request.send().await.map_err(|_| ApiFailure::Unreachable)
+}
+
 async fn check(response: Response) -> ApiResult<Response> {
     if response.ok() {
         return Ok(response);
     }
+    Err(refusal(response).await)
+}
+
+/// An error answer as a failure, in the server's own words when its body is the error JSON.
+pub async fn refusal(response: Response) -> ApiFailure {
     let status = response.status();
     let body = response
         .json::<ApiErrorBody>()
@@ -79,9 +89,9 @@ async fn check(response: Response) -> ApiResult<Response> {
         .unwrap_or(ApiErrorBody {
             error: "unknown".into(),
             message: format!("HTTP {status}"),
-            details: Vec::new(),
+            ..Default::default()
         });
-    Err(ApiFailure::Refused { status, body })
+    ApiFailure::Refused { status, body }
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> ApiResult<T> {

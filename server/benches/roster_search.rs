@@ -10,6 +10,7 @@ use app::model::credit_code::{check_character, validate_credit_code};
 use app::model::{EnterpriseInput, EnterpriseKind, OperatingStatus, Role};
 use server::db::{self, enterprises, offices, users};
 use server::http::{app, leptos_options, AppState};
+use server::photo_store::{PhotoStore, DEFAULT_MAX_PHOTO_BYTES};
 
 const ENTERPRISES: usize = 10_000;
 const CLIENTS: usize = 50;
@@ -46,6 +47,7 @@ async fn main() {
     let address = listener.local_addr().unwrap();
     let state = AppState {
         db,
+        photos: PhotoStore::in_data_dir(dir.path(), DEFAULT_MAX_PHOTO_BYTES).unwrap(),
         leptos_options: leptos_options(address),
     };
     tokio::spawn(async move {

@@ -13,6 +13,7 @@ use crate::auth::password;
 use crate::config::Config;
 use crate::db::{self, audit, is_unique_violation, offices, users, Db};
 use crate::error::AppError;
+use crate::photo_store::DEFAULT_MAX_PHOTO_BYTES;
 use crate::{demo, http, roster_import};
 
 #[derive(Debug, Parser)]
@@ -46,6 +47,13 @@ pub enum Command {
         /// Load demo offices, accounts and roster on first start.
         #[arg(long)]
         demo: bool,
+        /// Keep photos in this S3-compatible bucket instead of the data directory; the endpoint,
+        /// region and keys come from AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY.
+        #[arg(long, env = "STEELCHECK_PHOTO_BUCKET")]
+        photo_bucket: Option<String>,
+        /// The largest photo accepted, in megabytes.
+        #[arg(long, env = "STEELCHECK_MAX_PHOTO_MB", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        max_photo_mb: u64,
     },
     /// Market-supervision offices.
     #[command(subcommand)]
@@ -159,15 +167,24 @@ async fn execute(cli: Cli) -> Result<(), CliError> {
     let command = cli.command.unwrap_or(Command::Serve {
         addr: default_addr(),
         demo: false,
+        photo_bucket: None,
+        max_photo_mb: DEFAULT_MAX_PHOTO_BYTES / MEGABYTE,
     });
-    let addr = match command {
-        Command::Serve { addr, .. } => addr,
-        _ => default_addr(),
+    let (addr, photo_bucket, max_photo_mb) = match &command {
+        Command::Serve {
+            addr,
+            photo_bucket,
+            max_photo_mb,
+            ..
+        } => (*addr, photo_bucket.clone(), *max_photo_mb),
+        _ => (default_addr(), None, DEFAULT_MAX_PHOTO_BYTES / MEGABYTE),
     };
     let config = Config {
         data_dir: cli.data_dir,
         database_url: cli.database_url,
         addr,
+        photo_bucket,
+        max_photo_bytes: max_photo_mb * MEGABYTE,
     };
     let db = db::connect(&config.database_url())
         .await
@@ -192,6 +209,8 @@ async fn execute(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+const MEGABYTE: u64 = 1024 * 1024;
+
 fn default_addr() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 3000))
 }
@@ -209,6 +228,7 @@ async fn serve(db: Db, config: &Config, demo: bool) -> Result<(), CliError> {
     println!("SteelCheck is listening on http://{}", config.addr);
     let state = http::AppState {
         db,
+        photos: config.photo_store().map_err(CliError)?,
         leptos_options: options,
     };
     axum::serve(

@@ -44,6 +44,10 @@ pub enum AppError {
     Invalid(Vec<RowViolation>),
     #[error("body too large")]
     TooLarge,
+    #[error("photo bytes do not match their SHA-256")]
+    HashMismatch,
+    #[error("{} photo(s) missing", .0.len())]
+    MissingPhotos(Vec<String>),
     #[error("rate limited for {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("database: {0}")]
@@ -89,6 +93,8 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::HashMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::MissingPhotos(_) => StatusCode::CONFLICT,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -105,6 +111,8 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::Invalid(_) => "invalid",
             AppError::TooLarge => "too_large",
+            AppError::HashMismatch => "hash_mismatch",
+            AppError::MissingPhotos(_) => "missing_photos",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Database(_) | AppError::Internal(_) => "internal",
         }
@@ -126,6 +134,11 @@ impl AppError {
                 lang.format("error.invalid", &[("count", rows.len().to_string())])
             }
             AppError::TooLarge => lang.t("error.too_large").to_string(),
+            AppError::HashMismatch => lang.t("error.hash_mismatch").to_string(),
+            AppError::MissingPhotos(missing) => lang.format(
+                "error.missing_photos",
+                &[("count", missing.len().to_string())],
+            ),
             AppError::RateLimited { retry_after_secs } => lang.format(
                 "error.rate_limited",
                 &[("minutes", retry_after_secs.div_ceil(60).to_string())],
@@ -143,10 +156,15 @@ impl AppError {
                 .collect(),
             _ => Vec::new(),
         };
+        let missing_photos = match self {
+            AppError::MissingPhotos(missing) => missing.clone(),
+            _ => Vec::new(),
+        };
         ApiErrorBody {
             error: self.code().to_string(),
             message,
             details,
+            missing_photos,
         }
     }
 }

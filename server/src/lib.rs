@@ -7,4 +7,6 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod photo_store;
 pub mod roster_import;
+pub mod sync;

@@ -3,12 +3,15 @@
 use serde::{Deserialize, Serialize};
 
 /// `{ "error": "<code>", "message": "<human sentence>" }`, plus per-field or per-row details.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ApiErrorBody {
     pub error: String,
     pub message: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<FieldError>,
+    /// Photos an inspection names that the server does not hold yet (409 `missing_photos`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_photos: Vec<String>,
 }
 
 /// One thing wrong with the input: which field (and row, for imports), and what to do about it.

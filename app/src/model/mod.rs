@@ -6,6 +6,7 @@ pub mod credit_code;
 pub mod enterprise;
 pub mod error;
 pub mod inspection;
+pub mod sync;
 
 pub use account::{Me, Office, Role};
 pub use enterprise::{

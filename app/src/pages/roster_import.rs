@@ -38,7 +38,7 @@ pub fn RosterImportPage() -> impl IntoView {
                 body: crate::model::ApiErrorBody {
                     error: "no_file".into(),
                     message: i18n.t("import.pick_file").to_string(),
-                    details: Vec::new(),
+                    ..Default::default()
                 },
             })));
             return;

@@ -127,6 +127,29 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// Up to `limit` enterprises changed after the keyset position `(updated_at, id)`, in that order,
+/// of one office (all offices when `None`): a sync pull pages through them without gaps or repeats.
+pub async fn changed_after(
+    db: &Db,
+    office_id: Option<&str>,
+    updated_at: &str,
+    id: &str,
+    limit: i64,
+) -> Result<Vec<EnterpriseRow>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT_ENTERPRISE} WHERE ($1 IS NULL OR e.office_id = $1) \
+         AND (e.updated_at > $2 OR (e.updated_at = $2 AND e.id > $3)) \
+         ORDER BY e.updated_at, e.id LIMIT $4"
+    );
+    sqlx::query_as(&sql)
+        .bind(office_id)
+        .bind(updated_at)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}
+
 /// A row of a search page with the number of all matches, counted in the same scan.
 #[derive(FromRow)]
 struct CountedRow {

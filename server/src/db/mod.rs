@@ -5,8 +5,10 @@
 
 pub mod audit;
 pub mod enterprises;
+pub mod inspections;
 pub mod login_failures;
 pub mod offices;
+pub mod photos;
 pub mod sessions;
 pub mod users;
 
@@ -42,6 +44,17 @@ pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
     }
     sqlx::migrate!("./migrations").run(&pool).await?;
     Ok(pool)
+}
+
+/// A transaction that will write. SQLite takes its write lock at the start (`BEGIN IMMEDIATE`):
+/// two deferred transactions that both read and then write would fail with "database is locked"
+/// instead of waiting for each other.
+pub async fn begin_write(db: &Db) -> Result<Tx<'static>, sqlx::Error> {
+    if db.connect_options().database_url.scheme() == "sqlite" {
+        db.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        db.begin().await
+    }
 }
 
 /// Timestamps are stored as fixed-width UTC text so that text order is time order on both backends.

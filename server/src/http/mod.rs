@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::db::Db;
 use crate::error::{localize, AppError};
+use crate::photo_store::PhotoStore;
 
 pub use extract::{ApiJson, ApiQuery, ClientAddress};
 
@@ -27,6 +28,7 @@ pub use extract::{ApiJson, ApiQuery, ClientAddress};
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub photos: PhotoStore,
     pub leptos_options: LeptosOptions,
 }
 
@@ -79,6 +81,7 @@ fn api(state: &AppState) -> Router<AppState> {
         .merge(auth::router())
         .merge(enterprises::router())
         .merge(offices::router())
+        .merge(crate::sync::router())
         .merge(openapi::router())
         .fallback(|| async { AppError::NotFound("what.endpoint") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

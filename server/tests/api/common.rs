@@ -10,6 +10,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use server::db::{self, offices, users, Db};
 use server::http::{app, leptos_options, AppState};
+use server::photo_store::{PhotoStore, DEFAULT_MAX_PHOTO_BYTES};
 use tower::ServiceExt;
 
 use app::model::Role;
@@ -23,6 +24,13 @@ pub const CODES: [&str; 4] = [
     "91520000214434146R",
     "9135020026015919XW",
 ];
+
+/// Where a test app keeps photo bytes: files, or an object store (in memory, as S3 would be).
+#[derive(Debug, Clone, Copy)]
+pub enum PhotoKeeping {
+    Files,
+    ObjectStore,
+}
 
 pub struct TestApp {
     pub db: Db,
@@ -54,7 +62,12 @@ pub async fn fresh_database(dir: &tempfile::TempDir) -> String {
 
 impl TestApp {
     /// Offices XL01 and XL02, and for each role a user: insp1/head1 (XL01), insp2/head2 (XL02), tf.
+    /// Photos are files in the test's folder.
     pub async fn new() -> TestApp {
+        Self::with_photos(PhotoKeeping::Files).await
+    }
+
+    pub async fn with_photos(keeping: PhotoKeeping) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let database_url = fresh_database(&dir).await;
         let db = db::connect(&database_url).await.unwrap();
@@ -83,8 +96,17 @@ impl TestApp {
             users::insert(&mut conn, user).await.unwrap();
         }
         drop(conn);
+        let photos = match keeping {
+            PhotoKeeping::Files => {
+                PhotoStore::in_data_dir(dir.path(), DEFAULT_MAX_PHOTO_BYTES).unwrap()
+            }
+            PhotoKeeping::ObjectStore => {
+                PhotoStore::in_memory(dir.path().join("uploads"), DEFAULT_MAX_PHOTO_BYTES)
+            }
+        };
         let state = AppState {
             db: db.clone(),
+            photos,
             leptos_options: leptos_options("127.0.0.1:0".parse().unwrap()),
         };
         TestApp {
@@ -127,6 +149,7 @@ impl TestApp {
             headers,
             json,
             text,
+            bytes: bytes.to_vec(),
         }
     }
 
@@ -240,6 +263,7 @@ pub struct Reply {
     pub headers: HeaderMap,
     pub json: Value,
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {

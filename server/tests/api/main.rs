@@ -11,3 +11,4 @@ mod cli;
 mod enterprises;
 mod roster_import;
 mod site;
+mod sync;
