@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests; the numbers depend on the machine and its load):
-# roster search under load (cargo bench), and the field figures in headless Chromium: first-visit
-# download size (gzip and brotli) and the time to downscale and hash a 12-megapixel photo.
+# roster search under load and offline sync (cargo bench: resumable photo upload against one-shot
+# multipart, inspection ingest on SQLite and PostgreSQL, server memory during concurrent uploads),
+# and the field figures in headless Chromium: first-visit download size (gzip and brotli) and the
+# time to downscale and hash a 12-megapixel photo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh --with-browser
 cargo leptos build --release
 cargo bench -p server --bench roster_search
+cargo bench -p server --bench sync
 
 port=3299
 data_dir=$(mktemp -d)

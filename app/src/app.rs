@@ -5,6 +5,7 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
+use crate::field::sync::SyncLoop;
 use crate::pages::enterprise::EnterprisePage;
 use crate::pages::enterprise_form::EnterpriseFormPage;
 use crate::pages::field::FieldPage;
@@ -43,6 +44,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let i18n = I18n::provide();
     Session::provide();
+    SyncLoop::provide(i18n);
     view! {
         // Plain text: the head is rendered after the page, when its signals may be gone.
         <Title text=i18n.t("app.name")/>

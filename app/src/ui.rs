@@ -6,6 +6,7 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 use crate::api::{self, ApiFailure};
+use crate::field::sync::{use_sync, SyncState};
 use crate::i18n::{Lang, LANG_COOKIE};
 use crate::model::{FieldError, Me, Office};
 
@@ -217,7 +218,55 @@ pub fn Header() -> impl IntoView {
                     <button class="link-button" on:click=logout.clone()>{move || i18n.t("auth.logout")}</button>
                 </Show>
             </div>
+            <SyncBar/>
         </header>
+    }
+}
+
+/// "N not uploaded" and what the sync loop is doing, on every page: for the signed-in user,
+/// and for anyone while inspections wait on this phone.
+#[component]
+fn SyncBar() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = use_session();
+    let sync = use_sync();
+    let waiting = move || sync.not_uploaded.get() > 0;
+    let shown = move || session.me.with(Option::is_some) || waiting();
+    let count = move || {
+        i18n.lang().format(
+            "field.not_uploaded",
+            &[("count", sync.not_uploaded.get().to_string())],
+        )
+    };
+    let status = move || match sync.state.get() {
+        SyncState::Syncing => i18n.t("outbox.syncing").to_string(),
+        SyncState::Waiting { retry_at } => i18n
+            .lang()
+            .format("outbox.waiting", &[("time", local_time(retry_at))]),
+        SyncState::LoginNeeded => i18n.t("outbox.login_needed").to_string(),
+        SyncState::Idle => match sync.last_synced.get() {
+            Some(at) => i18n
+                .lang()
+                .format("outbox.synced_at", &[("time", local_time(at))]),
+            None => i18n.t("outbox.never_synced").to_string(),
+        },
+    };
+    view! {
+        <Show when=shown>
+            <div class="sync-bar">
+                <Show when=move || sync.counted.get()>
+                    <span class="badge" class:warning=waiting data-testid="not-uploaded">
+                        {count}
+                    </span>
+                </Show>
+                <span role="status" data-testid="sync-status" data-state=move || sync.state.get().name()>
+                    {status}
+                </span>
+                <Show when=move || sync.state.get() == SyncState::LoginNeeded>
+                    <a href="/login" data-testid="sync-login">{move || i18n.t("outbox.log_in")}</a>
+                </Show>
+            </div>
+        </Show>
     }
 }
 
@@ -311,6 +360,14 @@ pub fn detail_text(i18n: I18n, detail: &FieldError) -> String {
         ),
         None => format!("{field}: {}", detail.message),
     }
+}
+
+/// "14:05": a moment as the phone's clock shows it (in its own time zone).
+pub fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        at.timestamp_millis() as f64
+    ));
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
 }
 
 /// Today in the user's time zone, for licence warnings.

@@ -8,6 +8,10 @@ const photo12mp = path.resolve(__dirname, '../fixtures/equipment-12mp.jpg');
 const server = new OwnServer(3291);
 test.afterEach(() => server.stop());
 
+// The inspector lets the phone tell where photos are taken: a steel plant in Xialu, Huangshi.
+const plant = { latitude: 30.2125, longitude: 115.0378 };
+test.use({ geolocation: plant, permissions: ['geolocation'] });
+
 /** Draws a stroke on the signature pad the way a finger would. */
 async function sign(page: Page) {
   const pad = page.getByTestId('signature-pad');
@@ -19,6 +23,23 @@ async function sign(page: Page) {
     await page.mouse.move(box.x + 20 + step * 25, box.y + box.height / 2 + (step % 2 ? 15 : -15));
   }
   await page.mouse.up();
+}
+
+/** The draft as IndexedDB holds it, parsed. */
+async function storedDraft(page: Page, id: string) {
+  return page.evaluate(async (id) => {
+    const db: IDBDatabase = await new Promise((resolve, reject) => {
+      const request = indexedDB.open('steelcheck');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const record: any = await new Promise((resolve, reject) => {
+      const request = db.transaction('drafts').objectStore('drafts').get(id);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    return JSON.parse(record.json);
+  }, id);
 }
 
 /** The record IndexedDB holds for a photo, re-hashed and decoded in the page. */
@@ -106,6 +127,13 @@ test('an inspection is recorded, kept across reloads and submitted with no netwo
   expect(stored.type).toBe('image/jpeg');
   expect([stored.width, stored.height]).toEqual([1536, 2048]);
   expect(stored.size).toBeLessThan(fs.statSync(photo12mp).size);
+  // Where and when it was taken travel with the photo.
+  const draftId = new URL(page.url()).searchParams.get('id')!;
+  const [recorded] = (await storedDraft(page, draftId)).photos;
+  expect(recorded.sha256).toBe(sha256);
+  expect(recorded.location.lat).toBeCloseTo(plant.latitude, 4);
+  expect(recorded.location.lng).toBeCloseTo(plant.longitude, 4);
+  expect(Math.abs(Date.parse(recorded.taken_at) - Date.now())).toBeLessThan(120_000);
 
   // A file that is not a photo gets a clear message, and nothing else changes.
   await c03.getByTestId('take-photo').setInputFiles({ name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a jpeg') });

@@ -31,24 +31,50 @@ export async function expectNoHorizontalScroll(page: Page) {
 
 const repoRoot = path.resolve(__dirname, '../..');
 
+/** Which build a server runs: the release binary (with its `hash.txt`) and its site folder. */
+export interface Build {
+  binary: string;
+  siteRoot: string;
+}
+
+export const releaseBuild: Build = {
+  binary: process.env.STEELCHECK_BIN ?? path.join(repoRoot, 'target/release/steelcheck'),
+  siteRoot: process.env.LEPTOS_SITE_ROOT ?? path.join(repoRoot, 'target/site'),
+};
+
 /**
  * A server of a test's own, on fresh demo data, that the test can really stop: Playwright's
- * offline mode does not cover the service worker's own requests.
+ * offline mode does not cover the service worker's own requests. `restart` keeps the data, as a
+ * crashed server that comes back would.
  */
 export class OwnServer {
   private process?: ChildProcess;
+  private dataDir = '';
+  private exited: Promise<unknown> = Promise.resolve();
   readonly base: string;
 
   constructor(private readonly port: number) {
     this.base = `http://127.0.0.1:${port}`;
   }
 
-  async start() {
-    const binary = process.env.STEELCHECK_BIN ?? path.join(repoRoot, 'target/release/steelcheck');
-    const dataDir = path.join(os.tmpdir(), `steelcheck-e2e-${this.port}-${process.pid}-${Date.now()}`);
-    this.process = spawn(binary, ['serve', '--demo', '--data-dir', dataDir, '--addr', `127.0.0.1:${this.port}`], {
+  /** Starts on fresh demo data. */
+  async start(build: Build = releaseBuild) {
+    this.dataDir = path.join(os.tmpdir(), `steelcheck-e2e-${this.port}-${process.pid}-${Date.now()}`);
+    await this.run(build);
+  }
+
+  /** Starts again on the data of the last start, possibly with another build. */
+  async restart(build: Build = releaseBuild) {
+    this.stop();
+    // The port is free only once the killed process is gone.
+    await this.exited;
+    await this.run(build);
+  }
+
+  private async run(build: Build) {
+    this.process = spawn(build.binary, ['serve', '--demo', '--data-dir', this.dataDir, '--addr', `127.0.0.1:${this.port}`], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: '' },
+      env: { ...process.env, DATABASE_URL: '', LEPTOS_SITE_ROOT: build.siteRoot },
       stdio: 'ignore',
     });
     for (let attempt = 0; attempt < 150; attempt++) {
@@ -63,7 +89,13 @@ export class OwnServer {
   }
 
   stop() {
-    this.process?.kill('SIGKILL');
+    const running = this.process;
+    if (!running) return;
+    this.exited = new Promise((resolve) => {
+      if (running.exitCode !== null || running.signalCode !== null) resolve(undefined);
+      else running.once('exit', resolve);
+    });
+    running.kill('SIGKILL');
     this.process = undefined;
   }
 }

@@ -22,6 +22,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Photos over this size are refused unless configured otherwise.
 pub const DEFAULT_MAX_PHOTO_BYTES: u64 = 20 * 1024 * 1024;
+/// How long `HEAD` waits for a chunk still being written: 100 × 20 ms.
+const SETTLE_POLLS: u32 = 100;
+const SETTLE_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
 /// How much of a file is read at a time when hashing or copying it into the store.
 const COPY_BUFFER_BYTES: usize = 256 * 1024;
 
@@ -117,6 +120,23 @@ impl PhotoStore {
 
     pub fn max_bytes(&self) -> u64 {
         self.max_bytes
+    }
+
+    /// Waits (a little) for a request still writing this photo, typically one whose connection
+    /// was just cut and has not noticed yet: asked too early, the offset would be too low and the
+    /// phone would send a chunk again for nothing.
+    pub async fn settled(&self, sha256: &str) {
+        for _ in 0..SETTLE_POLLS {
+            let writing = self
+                .busy
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .contains(sha256);
+            if !writing {
+                return;
+            }
+            tokio::time::sleep(SETTLE_POLL_INTERVAL).await;
+        }
     }
 
     /// The upload in progress for a photo, if any.
@@ -470,6 +490,43 @@ mod tests {
         let result = store.append(&sha(text), 0, 24, chunk(text)).await;
         assert!(matches!(result, Err(StoreError::NotAnImage)));
         assert_eq!(store.partial(&sha(text)).await.expect("readable"), None);
+    }
+
+    #[tokio::test]
+    async fn the_offset_is_read_after_a_chunk_still_being_written() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let [store, _] = stores(&dir);
+        let photo = jpeg(10);
+        let sha256 = sha(&photo);
+        let (sender, receiver) =
+            futures::channel::mpsc::unbounded::<Result<Bytes, std::io::Error>>();
+        let writer = {
+            let (store, sha256) = (store.clone(), sha256.clone());
+            tokio::spawn(async move { store.append(&sha256, 0, 10, receiver).await })
+        };
+        sender
+            .unbounded_send(Ok(Bytes::copy_from_slice(&photo[..4])))
+            .expect("chunk piece");
+        tokio::task::yield_now().await;
+        let closer = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            sender
+                .unbounded_send(Err(std::io::Error::other("cut")))
+                .expect("cut");
+        });
+        store.settled(&sha256).await;
+        assert_eq!(
+            store.partial(&sha256).await.expect("readable"),
+            Some(Partial {
+                received: 4,
+                length: 10
+            })
+        );
+        closer.await.expect("closer");
+        assert!(matches!(
+            writer.await.expect("writer"),
+            Err(StoreError::Interrupted { held: 4 })
+        ));
     }
 
     #[tokio::test]

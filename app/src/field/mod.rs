@@ -1,10 +1,11 @@
-//! What the phone keeps for work with no network: the local store (IndexedDB) and the pull of
-//! the office roster into it. Pages read and write drafts only through here.
+//! What the phone keeps for work with no network: the local store (IndexedDB), the evidence in
+//! it, and the sync loop that takes the outbox to the server and brings the roster back. Pages
+//! read and write drafts only through here.
 
 pub mod evidence;
 pub mod photo;
-pub mod roster_pull;
 pub mod store;
+pub mod sync;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;

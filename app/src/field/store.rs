@@ -1,5 +1,5 @@
 //! The phone's own store, in IndexedDB: drafts and the outbox, the office roster, and a few
-//! named values (the roster cursor, the office's inspectors). Records are kept as JSON text, so
+//! named values (the sync cursor, the office's inspectors, the device id). Records are kept as JSON text, so
 //! every browser stores the same thing and drafts from older builds still open.
 
 use idb::{Database, Error as IdbError, KeyPath, ObjectStore, Query, TransactionMode};
@@ -155,6 +155,28 @@ pub async fn draft(id: &str) -> Result<Option<Inspection>, StoreError> {
         .and_then(|json| serde_json::from_str(&json).ok()))
 }
 
+/// Reads a draft, lets `change` decide what it becomes (`None`: leave it as it is), and writes
+/// that in the same transaction, so a save from the form in between is never overwritten.
+pub async fn update_draft(
+    id: &str,
+    change: impl FnOnce(Option<Inspection>) -> Option<Inspection>,
+) -> Result<(), StoreError> {
+    let database = open().await?;
+    let transaction = database.transaction(&[DRAFTS], TransactionMode::ReadWrite)?;
+    let store = transaction.object_store(DRAFTS)?;
+    let current = store
+        .get(Query::Key(id.into()))?
+        .await?
+        .as_ref()
+        .and_then(json_of)
+        .and_then(|json| serde_json::from_str(&json).ok());
+    if let Some(next) = change(current) {
+        store.put(&record(id, &to_json(&next)?)?, None)?.await?;
+    }
+    transaction.commit()?.await?;
+    Ok(())
+}
+
 pub async fn delete_draft(id: &str) -> Result<(), StoreError> {
     delete(DRAFTS, id).await
 }
@@ -229,14 +251,15 @@ pub async fn blob(sha256: &str) -> Result<Option<(Vec<u8>, String)>, StoreError>
 /// Deletes the stored bytes among `candidates` that no draft names any more (as a photo or a
 /// signature), after a photo or a draft was deleted.
 pub async fn delete_unreferenced_blobs(candidates: Vec<String>) -> Result<(), StoreError> {
-    let drafts = drafts().await?;
-    let referenced = |sha256: &String| {
-        drafts.iter().any(|draft| {
-            draft.signature.as_ref() == Some(sha256)
-                || draft.photos.iter().any(|photo| &photo.sha256 == sha256)
-        })
-    };
-    for sha256 in candidates.iter().filter(|sha256| !referenced(sha256)) {
+    let referenced: Vec<String> = drafts()
+        .await?
+        .iter()
+        .flat_map(Inspection::evidence)
+        .collect();
+    for sha256 in candidates
+        .iter()
+        .filter(|sha256| !referenced.contains(sha256))
+    {
         delete(BLOBS, sha256).await?;
     }
     Ok(())

@@ -134,7 +134,7 @@ pub struct SiteRepresentative {
     pub role: String,
 }
 
-/// Where a draft is on the phone.
+/// Where an inspection is on the phone. The server ignores it: it keeps its own review status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DraftStatus {
@@ -142,6 +142,18 @@ pub enum DraftStatus {
     Draft,
     /// Finished and waiting to be uploaded.
     Outbox,
+    /// The server refused it for good (see [`Inspection::server_message`]); it can be corrected
+    /// and submitted again.
+    Refused,
+    /// The server has it; kept on the phone for a while, no longer editable.
+    Sent,
+}
+
+impl DraftStatus {
+    /// Finished but not on the server: what "N not uploaded" counts.
+    pub fn is_not_uploaded(self) -> bool {
+        matches!(self, DraftStatus::Outbox | DraftStatus::Refused)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -178,6 +190,13 @@ pub struct Inspection {
     pub photos: Vec<PhotoInfo>,
     #[serde(default)]
     pub status: DraftStatus,
+    /// What the server last said about this copy: why it was refused, or the reviewer's comment
+    /// when it came back for correction. Cleared on the next submit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_message: Option<String>,
+    /// When the server acknowledged it; the phone deletes sent copies some days later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 fn operating() -> OperatingStatus {
@@ -243,7 +262,21 @@ impl Inspection {
             findings: Vec::new(),
             photos: Vec::new(),
             status: DraftStatus::Draft,
+            server_message: None,
+            sent_at: None,
         }
+    }
+
+    /// The SHA-256 of every stored file it names, photos and signature, each once.
+    pub fn evidence(&self) -> Vec<String> {
+        let mut hashes: Vec<String> = Vec::new();
+        let named = self.photos.iter().map(|photo| &photo.sha256);
+        for sha256 in named.chain(self.signature.as_ref()) {
+            if !hashes.contains(sha256) {
+                hashes.push(sha256.clone());
+            }
+        }
+        hashes
     }
 
     /// A suspended or converted enterprise is recorded without the checklist and visited later.
@@ -470,6 +503,29 @@ mod tests {
         let mut inspection = complete(seller_inspection());
         inspection.finished_at = Some(inspection.started_at - chrono::Duration::minutes(1));
         assert_eq!(keys(&inspection), ["inspection.finished_before_start"]);
+    }
+
+    #[test]
+    fn evidence_names_each_stored_file_once() {
+        let mut inspection = complete(seller_inspection());
+        let photo = |sha256: &str, item_code: &str| PhotoInfo {
+            sha256: sha256.repeat(64),
+            item_code: item_code.into(),
+            taken_at: inspection.started_at,
+            width: 1,
+            height: 1,
+            bytes: 1,
+            original_bytes: 1,
+            location: None,
+        };
+        let photos = vec![photo("c", "C01"), photo("d", "C02"), photo("c", "C03")];
+        inspection.photos = photos;
+        assert_eq!(
+            inspection.evidence(),
+            ["c".repeat(64), "d".repeat(64), "ab".repeat(32)]
+        );
+        inspection.signature = Some("c".repeat(64));
+        assert_eq!(inspection.evidence(), ["c".repeat(64), "d".repeat(64)]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The inspector's start page in the field: pick an enterprise from the phone's copy of the
-//! roster (it works with no signal), and see the drafts and the outbox kept on the phone.
+//! roster (it works with no signal), and see the inspections kept on the phone and how far each
+//! is on its way to the server.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -7,8 +8,8 @@ use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 use crate::field::photo::{self, PhotoSize};
-use crate::field::roster_pull::{self, PullFailure};
 use crate::field::store::{self, StoreError};
+use crate::field::sync::{use_sync, Progress, SyncState};
 use crate::field::{new_id, now};
 use crate::model::inspection::{DraftStatus, EnterpriseSnapshot, Inspection};
 use crate::model::Enterprise;
@@ -22,6 +23,7 @@ pub fn FieldPage() -> impl IntoView {
     require_login();
     let i18n = use_i18n();
     let session = use_session();
+    let sync = use_sync();
     let navigate = use_navigate();
     let roster = RwSignal::new(Vec::<Enterprise>::new());
     let drafts = RwSignal::new(Vec::<Inspection>::new());
@@ -32,33 +34,32 @@ pub fn FieldPage() -> impl IntoView {
     let photo_size = RwSignal::new(PhotoSize::default());
     Effect::new(move |_| photo_size.set(photo::saved_size()));
 
-    let reload = move || async move {
-        match store::roster().await {
-            Ok(mut enterprises) => {
-                enterprises.sort_by(|a, b| a.name.cmp(&b.name));
-                roster.set(enterprises);
-            }
-            Err(error) => notice.set(Some(store_problem(i18n, &error))),
-        }
-        if let Ok(mut found) = store::drafts().await {
-            found.sort_by_key(|draft| std::cmp::Reverse(draft.started_at));
-            drafts.set(found);
-        }
-    };
+    // The sync loop brings roster changes; each finished pass may have stored some.
     Effect::new(move |_| {
+        sync.last_synced.track();
         spawn_local(async move {
-            reload().await;
-            match roster_pull::pull().await {
-                Ok(_) => notice.set(None),
-                Err(PullFailure::Store(error)) => notice.set(Some(store_problem(i18n, &error))),
-                Err(PullFailure::Api(_)) => {
-                    notice.set(Some(i18n.t("field.offline_copy").to_string()))
+            match store::roster().await {
+                Ok(mut enterprises) => {
+                    enterprises.sort_by(|a, b| a.name.cmp(&b.name));
+                    roster.set(enterprises);
                 }
+                Err(error) => notice.set(Some(store_problem(i18n, &error))),
             }
-            reload().await;
-            storage.set(storage_text(i18n).await);
         });
     });
+    Effect::new(move |_| {
+        sync.inspections_changed.track();
+        spawn_local(async move {
+            if let Ok(mut found) = store::drafts().await {
+                found.sort_by_key(|draft| std::cmp::Reverse(draft.started_at));
+                drafts.set(found);
+            }
+        });
+    });
+    Effect::new(move |_| {
+        spawn_local(async move { storage.set(storage_text(i18n).await) });
+    });
+    let offline = move || matches!(sync.state.get(), SyncState::Waiting { .. });
 
     let matches = Memo::new(move |_| {
         let text = search.get().trim().to_lowercase();
@@ -107,13 +108,7 @@ pub fn FieldPage() -> impl IntoView {
             let evidence: Vec<String> = drafts.with_untracked(|all| {
                 all.iter()
                     .filter(|draft| draft.id.to_string() == id)
-                    .flat_map(|draft| {
-                        draft
-                            .photos
-                            .iter()
-                            .map(|photo| photo.sha256.clone())
-                            .chain(draft.signature.clone())
-                    })
+                    .flat_map(Inspection::evidence)
                     .collect()
             });
             spawn_local(async move {
@@ -124,27 +119,28 @@ pub fn FieldPage() -> impl IntoView {
                 if let Err(error) = deleted {
                     notice.set(Some(store_problem(i18n, &error)));
                 }
-                reload().await;
+                sync.changed();
             });
         }
-    };
-    let not_uploaded = move || {
-        drafts.with(|all| {
-            all.iter()
-                .filter(|d| d.status == DraftStatus::Outbox)
-                .count()
-        })
     };
 
     view! {
         <section class="stack">
             <div class="title-row">
                 <h1>{move || i18n.t("field.title")}</h1>
-                <span class="badge warning" data-testid="not-uploaded">
-                    {move || i18n.lang().format("field.not_uploaded", &[("count", not_uploaded().to_string())])}
-                </span>
+                <button
+                    class="primary"
+                    data-testid="sync-now"
+                    disabled=move || sync.state.get() == SyncState::Syncing
+                    on:click=move |_| sync.run_now()
+                >
+                    {move || i18n.t("outbox.sync_now")}
+                </button>
             </div>
             {move || notice.get().map(|text| view! { <p class="notice warning" role="status">{text}</p> })}
+            <Show when=offline>
+                <p class="notice warning" role="status">{move || i18n.t("field.offline_copy")}</p>
+            </Show>
             <div class="card stack">
                 <h2>{move || i18n.t("field.start")}</h2>
                 <input
@@ -205,31 +201,62 @@ pub fn FieldPage() -> impl IntoView {
     }
 }
 
+/// One inspection on the phone: where it stands with the server, live while it uploads.
 #[component]
 fn DraftRow(
     draft: Inspection,
     remove: impl Fn(String) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let sync = use_sync();
     let id = draft.id.to_string();
-    let status_key = match draft.status {
-        DraftStatus::Draft => "field.status_draft",
-        DraftStatus::Outbox => "field.status_outbox",
-    };
+    let stored = Progress::of(&draft);
+    let progress = Memo::new(move |_| {
+        sync.progress
+            .with(|all| all.get(&draft.id).cloned())
+            .unwrap_or_else(|| stored.clone())
+    });
     let started = draft.started_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    // Sent ones belong to the server now; a reviewer may still return them for correction.
+    let editable = draft.status != DraftStatus::Sent;
+    let comment = draft
+        .server_message
+        .clone()
+        .filter(|_| draft.status == DraftStatus::Draft);
     view! {
         <li class="enterprise-card">
             <strong class="name">{draft.enterprise.name.clone()}</strong>
-            <span class="meta">{move || i18n.t(status_key)} " · " {started}</span>
+            <span class="meta">{started}</span>
+            <span class="badge sync-state" data-testid="sync-state" data-state=move || progress.with(Progress::name)>
+                {move || i18n.t(progress.with(Progress::label_key))}
+            </span>
+            {move || match progress.get() {
+                Progress::Uploading { sent, total } => Some(view! {
+                    <progress data-testid="upload-progress" max=total.max(1) value=sent></progress>
+                    <span class="meta">
+                        {move || i18n.lang().format("outbox.uploaded_bytes", &[("sent", megabytes(sent as f64)), ("total", megabytes(total as f64))])}
+                    </span>
+                }.into_any()),
+                Progress::Refused(message) => Some(view! {
+                    <p class="notice error">{move || i18n.lang().format("outbox.refused", &[("message", message.clone())])}</p>
+                }.into_any()),
+                _ => None,
+            }}
+            {comment.map(|comment| view! {
+                <p class="notice warning">{move || i18n.lang().format("outbox.returned", &[("comment", comment.clone())])}</p>
+            })}
             <div class="actions">
-                <a class="button" href=format!("/inspect?id={id}")>{move || i18n.t("field.resume")}</a>
+                <Show when=move || editable>
+                    <a class="button" href=format!("/inspect?id={id}")>{move || i18n.t("field.resume")}</a>
+                </Show>
                 <button on:click={
-                    let id = id.clone();
+                    let id = draft.id.to_string();
                     move |_| remove(id.clone())
                 }>{move || i18n.t("field.delete")}</button>
             </div>
         </li>
     }
+    .into_any()
 }
 
 fn store_problem(i18n: I18n, error: &StoreError) -> String {
@@ -247,12 +274,16 @@ async fn storage_text(i18n: I18n) -> Option<String> {
     }
     let estimate: web_sys::StorageEstimate =
         JsFuture::from(manager.estimate().ok()?).await.ok()?.into();
-    let megabytes = |bytes: Option<f64>| format!("{:.1}", bytes.unwrap_or(0.0) / 1_048_576.0);
-    let used = estimate.get_usage();
+    let used = estimate.get_usage().unwrap_or(0.0);
     let quota = estimate.get_quota();
-    let left = quota.zip(used).map(|(quota, used)| quota - used);
+    let left = quota.map_or(0.0, |quota| quota - used);
     Some(i18n.lang().format(
         "field.storage",
         &[("used", megabytes(used)), ("left", megabytes(left))],
     ))
+}
+
+/// Bytes as megabytes with one decimal, as the storage line and the upload progress show them.
+fn megabytes(bytes: f64) -> String {
+    format!("{:.1}", bytes / 1_048_576.0)
 }

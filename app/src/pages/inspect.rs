@@ -8,8 +8,8 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-use crate::field::roster_pull::COLLEAGUES;
 use crate::field::store::{self, StoreError};
+use crate::field::sync::{use_sync, COLLEAGUES};
 use crate::field::{evidence, now};
 use crate::i18n::Lang;
 use crate::model::account::Colleague;
@@ -106,6 +106,7 @@ impl Draft {
 pub fn InspectPage() -> impl IntoView {
     require_login();
     let i18n = use_i18n();
+    let sync = use_sync();
     let query = use_query_map();
     let navigate = StoredValue::new(use_navigate());
     let draft = Draft::new();
@@ -145,11 +146,14 @@ pub fn InspectPage() -> impl IntoView {
         draft.change(|inspection| {
             inspection.finished_at.get_or_insert_with(now);
             inspection.status = DraftStatus::Outbox;
+            // A refusal or a reviewer's comment was about the copy before this one.
+            inspection.server_message = None;
         });
-        // Leave only once the outbox entry is on the phone.
+        // Leave only once the outbox entry is on the phone; then it may go up at once.
         spawn_local(async move {
             draft.saved().await;
             if draft.state.get_untracked() == SaveState::Saved {
+                sync.changed();
                 navigate.with_value(|navigate| navigate("/field", NavigateOptions::default()));
             }
         });
@@ -176,26 +180,62 @@ fn InspectionForm(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let needs_checklist = move || draft.with(Inspection::needs_checklist).unwrap_or(true);
+    let status = move || draft.with(|inspection| inspection.status);
+    let sent = move || status() == Some(DraftStatus::Sent);
+    let submittable = move || matches!(status(), Some(DraftStatus::Draft | DraftStatus::Refused));
     view! {
         <section class="stack inspect">
             <SaveMark draft/>
-            <HeaderCard draft colleagues/>
-            <Show when=needs_checklist>
-                <ChecklistCard draft/>
-            </Show>
-            <Show when=move || !needs_checklist()>
-                <p class="notice warning">{move || i18n.t("inspect.later_visit")}</p>
-            </Show>
-            <SignatureCard draft/>
+            <ServerMessage draft/>
+            // A sent inspection is the server's now: shown, not changed.
+            <fieldset class="form-lock stack" disabled=sent>
+                <HeaderCard draft colleagues/>
+                <Show when=needs_checklist>
+                    <ChecklistCard draft/>
+                </Show>
+                <Show when=move || !needs_checklist()>
+                    <p class="notice warning">{move || i18n.t("inspect.later_visit")}</p>
+                </Show>
+                <SignatureCard draft/>
+            </fieldset>
             <Show when=move || show_problems.get() && !problems.with(Vec::is_empty)>
                 <ProblemList problems=problems.get()/>
             </Show>
-            <Show when=move || draft.with(|inspection| inspection.status == DraftStatus::Draft).unwrap_or(false)>
+            <Show when=submittable>
                 <button class="primary" data-testid="submit" on:click=submit>{move || i18n.t("inspect.submit")}</button>
             </Show>
         </section>
     }
     .into_any()
+}
+
+/// What the server said about this inspection: why it was refused, the reviewer's comment on a
+/// returned one, or that it is uploaded and no longer changes.
+#[component]
+fn ServerMessage(draft: Draft) -> impl IntoView {
+    let i18n = use_i18n();
+    let notice = move || {
+        let (status, message) =
+            draft.with(|inspection| (inspection.status, inspection.server_message.clone()))?;
+        let (class, text) = match (status, message) {
+            (DraftStatus::Sent, _) => ("notice success", i18n.t("outbox.sent_locked").to_string()),
+            (DraftStatus::Refused, message) => (
+                "notice error",
+                i18n.lang().format(
+                    "outbox.refused",
+                    &[("message", message.unwrap_or_default())],
+                ),
+            ),
+            (_, Some(comment)) => (
+                "notice warning",
+                i18n.lang()
+                    .format("outbox.returned", &[("comment", comment)]),
+            ),
+            (_, None) => return None,
+        };
+        Some(view! { <p class=class role="status" data-testid="server-message">{text}</p> })
+    };
+    view! { {notice} }
 }
 
 async fn sleep_ms(millis: i32) {

@@ -7,6 +7,7 @@ use leptos_router::NavigateOptions;
 use serde::Serialize;
 
 use crate::api::{self, ApiFailure};
+use crate::field::sync::use_sync;
 use crate::model::Me;
 use crate::ui::{use_i18n, use_session, FailureNotice};
 
@@ -20,6 +21,7 @@ struct Credentials {
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let session = use_session();
+    let sync = use_sync();
     let navigate = use_navigate();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -39,6 +41,8 @@ pub fn LoginPage() -> impl IntoView {
                 Ok(me) => {
                     failure.set(None);
                     session.signed_in(me);
+                    // Whatever waited for this login goes up now.
+                    sync.run_now();
                     navigate("/", NavigateOptions::default());
                 }
                 Err(error) => failure.set(Some(error)),

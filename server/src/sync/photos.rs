@@ -27,6 +27,7 @@ pub async fn photo_offset(
         let size = size as u64;
         return Ok(progress(StatusCode::OK, size, Some(size)));
     }
+    state.photos.settled(&sha256).await;
     match state.photos.partial(&sha256).await.map_err(internal)? {
         Some(partial) => Ok(progress(
             StatusCode::OK,

@@ -1,0 +1,298 @@
+import { BrowserContext, expect, Page, test } from '@playwright/test';
+import * as crypto from 'crypto';
+import * as net from 'net';
+import * as path from 'path';
+import { accounts, OwnServer, waitForServiceWorker } from './helpers';
+
+// Sync under faults: the phone talks to the server through a proxy that can cut a connection in
+// the middle of a request, or swallow a response the server already sent; the server itself is
+// really stopped and restarted on the same data.
+
+const CHUNK = 256 * 1024;
+const photo12mp = path.resolve(__dirname, '../fixtures/equipment-12mp.jpg');
+const nameplate = path.resolve(__dirname, '../fixtures/nameplate.jpg');
+
+const server = new OwnServer(3293);
+
+/** A TCP proxy in front of the server that can fail one exchange on purpose. */
+class FaultyProxy {
+  private readonly listener: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private cut?: { marker: string; afterBytes: number };
+  private swallow?: { marker: string };
+  readonly base: string;
+
+  constructor(
+    readonly port: number,
+    private readonly upstreamPort: number,
+  ) {
+    this.base = `http://127.0.0.1:${port}`;
+    this.listener = net.createServer((client) => this.connect(client));
+  }
+
+  listen() {
+    return new Promise<void>((resolve) => this.listener.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  close() {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise<void>((resolve) => this.listener.close(() => resolve()));
+  }
+
+  /** The next request whose head contains `marker` loses its connection after `afterBytes` more bytes. */
+  cutRequest(marker: string, afterBytes: number) {
+    this.cut = { marker, afterBytes };
+  }
+
+  /** The next request containing `marker` reaches the server, but its response never arrives. */
+  swallowResponse(marker: string) {
+    this.swallow = { marker };
+  }
+
+  private connect(client: net.Socket) {
+    const upstream = net.connect(this.upstreamPort, '127.0.0.1');
+    this.sockets.add(client).add(upstream);
+    let cutting: { remaining: number } | undefined;
+    let swallowing = false;
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('data', (data) => {
+      const text = data.toString('latin1');
+      if (this.cut && text.includes(this.cut.marker)) {
+        cutting = { remaining: this.cut.afterBytes + text.indexOf('\r\n\r\n') + 4 };
+        this.cut = undefined;
+      }
+      if (this.swallow && text.includes(this.swallow.marker)) {
+        swallowing = true;
+        this.swallow = undefined;
+      }
+      if (cutting) {
+        upstream.write(data.subarray(0, Math.max(0, cutting.remaining)));
+        cutting.remaining -= data.length;
+        if (cutting.remaining <= 0) setTimeout(end, 50);
+        return;
+      }
+      upstream.write(data);
+    });
+    upstream.on('data', (data) => (swallowing ? end() : client.write(data)));
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  }
+}
+
+const proxy = new FaultyProxy(3294, 3293);
+
+test.beforeEach(async () => {
+  await server.start();
+  await proxy.listen();
+});
+test.afterEach(async () => {
+  server.stop();
+  await proxy.close();
+});
+
+async function signIn(page: Page) {
+  await page.goto(`${proxy.base}/login`);
+  await page.locator('input[name=username]').fill(accounts.inspector.username);
+  await page.locator('input[name=password]').fill(accounts.inspector.password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
+}
+
+/** Opens the field page online once, so the phone holds the app, the roster and colleagues. */
+async function prepareForTheField(page: Page) {
+  await signIn(page);
+  await waitForServiceWorker(page);
+  await page.goto(`${proxy.base}/field`);
+  await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传');
+  await page.getByTestId('field-search').fill('经营部');
+  await expect(page.locator('button.enterprise-card')).toHaveCount(1);
+}
+
+/** No signal: the server is gone and the browser knows it. */
+async function goOffline(context: BrowserContext) {
+  server.stop();
+  await context.setOffline(true);
+}
+
+/** The signal returns: the server answers again and the browser says it is online. */
+async function goOnline(context: BrowserContext) {
+  await server.restart();
+  await context.setOffline(false);
+}
+
+/** Records a complete inspection of the demo seller with one photo and submits it. */
+async function recordInspection(page: Page, photo: string) {
+  await page.goto(`${proxy.base}/field`);
+  await page.getByTestId('field-search').fill('经营部');
+  await page.locator('button.enterprise-card').first().click();
+  await expect(page).toHaveURL(/\/inspect\?id=/);
+  await page.locator('select[name=add_inspector]').selectOption('insp01b');
+  for (const code of ['C01', 'C02', 'C03', 'C04']) {
+    await page.locator(`[data-code=${code}]`).getByRole('button', { name: '符合', exact: true }).click();
+  }
+  const c01 = page.locator('[data-code=C01]');
+  await c01.getByTestId('take-photo').setInputFiles(photo);
+  await expect(c01.getByTestId('photo-thumb')).toHaveCount(1, { timeout: 30_000 });
+  const sha256 = (await c01.getByTestId('photo-thumb').getAttribute('data-sha256'))!;
+  await page.locator('input[name=representative_name]').fill('王经理');
+  await page.locator('input[name=signature_refused_reason]').fill('负责人拒绝签字');
+  await page.locator('input[name=signature_refused_reason]').blur();
+  await expect(page.getByTestId('save-mark')).toHaveText('已保存在本机');
+  const id = new URL(page.url()).searchParams.get('id')!;
+  await page.getByTestId('submit').click();
+  await expect(page).toHaveURL(/\/field$/);
+  return { id, sha256 };
+}
+
+/** What the server holds for the signed-in inspector: their inspections, by id. */
+async function serverInspections(page: Page): Promise<string[]> {
+  const reply = await page.request.get(`${server.base}/api/v1/sync/pull`);
+  expect(reply.ok()).toBe(true);
+  return (await reply.json()).inspections.map((state: { id: string }) => state.id);
+}
+
+/** The SHA-256 of the bytes the server serves for a photo. */
+async function serverPhotoDigest(page: Page, sha256: string) {
+  const reply = await page.request.get(`${server.base}/api/v1/photos/${sha256}`);
+  expect(reply.status()).toBe(200);
+  return crypto.createHash('sha256').update(await reply.body()).digest('hex');
+}
+
+/** The SHA-256 of the bytes the phone keeps for a photo. */
+async function phonePhotoDigest(page: Page, sha256: string) {
+  return page.evaluate(async (sha256) => {
+    const db: IDBDatabase = await new Promise((resolve, reject) => {
+      const request = indexedDB.open('steelcheck');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const record: any = await new Promise((resolve, reject) => {
+      const request = db.transaction('blobs').objectStore('blobs').get(sha256);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', record.bytes)))
+      .map((byte) => byte.toString(16).padStart(2, '0'))
+      .join('');
+  }, sha256);
+}
+
+/** Bytes the page sent in PATCH bodies for one photo. */
+function countUploadedBytes(page: Page, sha256: string) {
+  const sent = { bytes: 0, requests: 0 };
+  page.on('request', (request) => {
+    if (request.method() === 'PATCH' && request.url().includes(sha256)) {
+      sent.bytes += request.postDataBuffer()?.length ?? 0;
+      sent.requests += 1;
+    }
+  });
+  return sent;
+}
+
+async function expectAllUploaded(page: Page) {
+  await page.goto(`${proxy.base}/field`);
+  await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传', { timeout: 60_000 });
+}
+
+test('three inspections made offline all reach the server, photos byte for byte', async ({ page, context }) => {
+  await prepareForTheField(page);
+  await goOffline(context);
+  const made = [];
+  for (const photo of [photo12mp, nameplate, photo12mp]) made.push(await recordInspection(page, photo));
+  await expect(page.getByTestId('not-uploaded')).toHaveText('3 条未上传');
+  await expect(page.locator('[data-testid=sync-state][data-state=waiting]')).toHaveCount(3);
+
+  await goOnline(context);
+  await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传', { timeout: 60_000 });
+  await expect(page.locator('[data-testid=sync-state][data-state=uploaded]')).toHaveCount(3);
+  expect((await serverInspections(page)).sort()).toEqual(made.map((inspection) => inspection.id).sort());
+  for (const { sha256 } of made) {
+    expect(await serverPhotoDigest(page, sha256)).toBe(sha256);
+    expect(await phonePhotoDigest(page, sha256)).toBe(sha256);
+  }
+});
+
+test('a connection cut in the middle of a photo resumes from the server’s offset', async ({ page, context }) => {
+  await prepareForTheField(page);
+  // The original size: a photo of several chunks.
+  await page.locator('select[name=photo_size]').selectOption('original');
+  await goOffline(context);
+  const { id, sha256 } = await recordInspection(page, photo12mp);
+  const sent = countUploadedBytes(page, sha256);
+
+  proxy.cutRequest(`PATCH /api/v1/photos/${sha256}`, CHUNK / 2);
+  await goOnline(context);
+  await expectAllUploaded(page);
+  expect(await serverInspections(page)).toEqual([id]);
+  expect(await serverPhotoDigest(page, sha256)).toBe(sha256);
+  const photoBytes = (await (await page.request.get(`${server.base}/api/v1/photos/${sha256}`)).body()).length;
+  expect(photoBytes).toBeGreaterThan(2 * CHUNK);
+  // Everything was sent once, plus at most the chunk that was cut.
+  expect(sent.bytes).toBeGreaterThan(photoBytes);
+  expect(sent.bytes).toBeLessThanOrEqual(photoBytes + CHUNK);
+});
+
+test('the server killed during a sync and restarted receives everything once', async ({ page, context }) => {
+  await prepareForTheField(page);
+  await goOffline(context);
+  const made = [await recordInspection(page, photo12mp), await recordInspection(page, nameplate)];
+
+  let killed = false;
+  page.on('request', (request) => {
+    if (!killed && request.method() === 'PATCH') {
+      killed = true;
+      server.stop();
+    }
+  });
+  await goOnline(context);
+  await expect.poll(() => killed).toBe(true);
+  await expect(page.getByTestId('not-uploaded')).toHaveText('2 条未上传');
+  await server.restart();
+  await page.getByTestId('sync-now').click();
+  await expectAllUploaded(page);
+  expect((await serverInspections(page)).sort()).toEqual(made.map((inspection) => inspection.id).sort());
+  for (const { sha256 } of made) expect(await serverPhotoDigest(page, sha256)).toBe(sha256);
+});
+
+test('an inspection the server stored whose answer was lost is stored once', async ({ page, context }) => {
+  await prepareForTheField(page);
+  await goOffline(context);
+  const { id } = await recordInspection(page, nameplate);
+  const pushes: number[] = [];
+  page.on('response', (response) => {
+    if (response.request().method() === 'PUT' && response.url().includes(id)) pushes.push(response.status());
+  });
+
+  proxy.swallowResponse(`PUT /api/v1/inspections/${id}`);
+  await goOnline(context);
+  await expectAllUploaded(page);
+  // The first answer never arrived; the retry was told the same revision is already stored.
+  expect(pushes).toEqual([200]);
+  expect(await serverInspections(page)).toEqual([id]);
+});
+
+test('a session that expires offline keeps everything; after signing in, sync completes', async ({ page, context }) => {
+  await prepareForTheField(page);
+  await goOffline(context);
+  const { id, sha256 } = await recordInspection(page, nameplate);
+  await context.clearCookies();
+
+  await goOnline(context);
+  await expect(page.getByTestId('sync-login')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('not-uploaded')).toHaveText('1 条未上传');
+  expect(await phonePhotoDigest(page, sha256)).toBe(sha256);
+
+  await page.getByTestId('sync-login').click();
+  await page.locator('input[name=username]').fill(accounts.inspector.username);
+  await page.locator('input[name=password]').fill(accounts.inspector.password);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
+  // Signing in resumes the sync; nothing else is needed.
+  await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传', { timeout: 30_000 });
+  await expectAllUploaded(page);
+  expect(await serverInspections(page)).toEqual([id]);
+  expect(await serverPhotoDigest(page, sha256)).toBe(sha256);
+});

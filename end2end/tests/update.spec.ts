@@ -1,0 +1,89 @@
+import { expect, test } from '@playwright/test';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { accounts, Build, OwnServer, releaseBuild, waitForServiceWorker } from './helpers';
+
+const server = new OwnServer(3292);
+test.afterEach(() => server.stop());
+
+/**
+ * A second build of the app, as a deployment would bring: the same code under new content
+ * hashes. The binary is copied beside a `hash.txt` naming the new hashes (the server reads it
+ * from beside itself), and the site folder holds the files under their new names.
+ */
+function nextBuild(): { build: Build; hashes: Record<string, string> } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steelcheck-next-build-'));
+  const oldHashes = readHashes(path.join(path.dirname(releaseBuild.binary), 'hash.txt'));
+  const siteRoot = path.join(dir, 'site');
+  fs.cpSync(releaseBuild.siteRoot, siteRoot, { recursive: true });
+  const hashes: Record<string, string> = {};
+  for (const [kind, hash] of Object.entries(oldHashes)) {
+    hashes[kind] = `${hash.slice(0, -4)}beef`;
+    const pkg = path.join(siteRoot, 'pkg');
+    fs.renameSync(path.join(pkg, `steelcheck.${hash}.${kind}`), path.join(pkg, `steelcheck.${hashes[kind]}.${kind}`));
+  }
+  const binary = path.join(dir, 'steelcheck');
+  fs.copyFileSync(releaseBuild.binary, binary);
+  fs.chmodSync(binary, 0o755);
+  fs.writeFileSync(
+    path.join(dir, 'hash.txt'),
+    Object.entries(hashes)
+      .map(([kind, hash]) => `${kind}: ${hash}\n`)
+      .join(''),
+  );
+  return { build: { binary, siteRoot }, hashes };
+}
+
+function readHashes(file: string): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const [kind, hash] = line.split(':').map((part) => part.trim());
+    if (kind && hash) hashes[kind] = hash;
+  }
+  return hashes;
+}
+
+test('a new build replaces the cached app cleanly, online and then offline', async ({ page }) => {
+  const next = nextBuild();
+  await server.start();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().includes('Failed to load resource')) errors.push(message.text());
+  });
+
+  await page.goto(`${server.base}/login`);
+  await page.locator('input[name=username]').fill(accounts.inspector.username);
+  await page.locator('input[name=password]').fill(accounts.inspector.password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
+  await waitForServiceWorker(page);
+  const [oldCache] = await page.evaluate(() => caches.keys());
+
+  // The new build is deployed; the inspector opens the app again.
+  await server.restart(next.build);
+  await page.goto(`${server.base}/field`);
+  await expect
+    .poll(() => page.evaluate(() => caches.keys()), { timeout: 30_000 })
+    .toEqual([expect.stringContaining(next.hashes.wasm)]);
+  expect(oldCache).not.toContain(next.hashes.wasm);
+
+  // The page runs the new build's files, hydrated: the language switch works.
+  await page.reload();
+  const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => entry.name));
+  expect(loaded.filter((url) => url.includes('/pkg/'))).toEqual(
+    expect.arrayContaining([expect.stringContaining(`${next.hashes.wasm}.wasm`), expect.stringContaining(`${next.hashes.js}.js`)]),
+  );
+  await page.getByRole('button', { name: 'EN' }).click();
+  await expect(page.getByRole('heading', { name: 'Field inspection' })).toBeVisible();
+  await page.getByRole('button', { name: '中文' }).click();
+
+  // Offline, the new build starts from the new cache.
+  server.stop();
+  await page.reload();
+  await expect(page.getByTestId('field-search')).toBeVisible();
+  await page.getByRole('button', { name: 'EN' }).click();
+  await expect(page.getByRole('heading', { name: 'Field inspection' })).toBeVisible();
+  expect(errors).toEqual([]);
+});
