@@ -1,7 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-import { accounts, expectNoHorizontalScroll, OwnServer, waitForServiceWorker } from './helpers';
+import { accounts, login, expectNoHorizontalScroll, OwnServer, storedPhotoBytes, storedRecord, waitForServiceWorker } from './helpers';
 
 const photo12mp = path.resolve(__dirname, '../fixtures/equipment-12mp.jpg');
 
@@ -27,47 +27,18 @@ async function sign(page: Page) {
 
 /** The draft as IndexedDB holds it, parsed. */
 async function storedDraft(page: Page, id: string) {
-  return page.evaluate(async (id) => {
-    const db: IDBDatabase = await new Promise((resolve, reject) => {
-      const request = indexedDB.open('steelcheck');
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const record: any = await new Promise((resolve, reject) => {
-      const request = db.transaction('drafts').objectStore('drafts').get(id);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    return JSON.parse(record.json);
-  }, id);
+  return JSON.parse((await storedRecord(page, 'drafts', id)).json!);
 }
 
-/** The record IndexedDB holds for a photo, re-hashed and decoded in the page. */
+/** The record IndexedDB holds for a photo, re-hashed, and its decoded size. */
 async function storedPhoto(page: Page, sha256: string) {
-  return page.evaluate(async (sha256) => {
-    const db: IDBDatabase = await new Promise((resolve, reject) => {
-      const request = indexedDB.open('steelcheck');
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const record: any = await new Promise((resolve, reject) => {
-      const request = db.transaction('blobs').objectStore('blobs').get(sha256);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', record.bytes)))
-      .map((byte) => byte.toString(16).padStart(2, '0'))
-      .join('');
-    const bitmap = await createImageBitmap(new Blob([record.bytes], { type: record.type }));
-    return {
-      digest,
-      isArrayBuffer: record.bytes instanceof ArrayBuffer,
-      type: record.type,
-      size: record.bytes.byteLength,
-      width: bitmap.width,
-      height: bitmap.height,
-    };
-  }, sha256);
+  const record = await storedPhotoBytes(page, sha256);
+  const [width, height] = await page.evaluate(async ({ base64, type }) => {
+    const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type }));
+    return [bitmap.width, bitmap.height];
+  }, { base64: record.base64!, type: record.type! });
+  return { digest: record.digest, isArrayBuffer: record.isArrayBuffer, type: record.type, size: record.bytes.length, width, height };
 }
 
 function isoDateInDays(days: number) {
@@ -77,11 +48,7 @@ function isoDateInDays(days: number) {
 
 test('an inspection is recorded, kept across reloads and submitted with no network', async ({ page, context }) => {
   await server.start();
-  await page.goto(`${server.base}/login`);
-  await page.locator('input[name=username]').fill(accounts.inspector.username);
-  await page.locator('input[name=password]').fill(accounts.inspector.password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
+  await login(page, accounts.inspector, server.base);
   await waitForServiceWorker(page);
 
   // Online once: the phone takes its copy of the office roster and colleagues.

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'child_process';
 import { expect, Page } from '@playwright/test';
+import * as crypto from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -12,9 +13,10 @@ export const accounts = {
   inspector: { username: 'insp01a', password: 'demo-inspector' },
 };
 
-/** Signs in through the login page and waits for the roster. */
-export async function login(page: Page, who: { username: string; password: string }) {
-  await page.goto('/login');
+/** Signs in through the login page (of the server at `base`, the test's own by default) and
+ * waits for the roster. */
+export async function login(page: Page, who: { username: string; password: string }, base = '') {
+  await page.goto(`${base}/login`);
   await page.locator('input[name=username]').fill(who.username);
   await page.locator('input[name=password]').fill(who.password);
   await page.getByRole('button', { name: '登录' }).click();
@@ -98,6 +100,44 @@ export class OwnServer {
     running.kill('SIGKILL');
     this.process = undefined;
   }
+}
+
+/** A record of the phone's IndexedDB store as it is kept there: `json` text, or photo `bytes`
+ * (returned as base64, with whether they were stored as an ArrayBuffer and their media type). */
+export async function storedRecord(page: Page, store: string, id: string) {
+  return page.evaluate(
+    async ({ store, id }) => {
+      const db: IDBDatabase = await new Promise((resolve, reject) => {
+        const request = indexedDB.open('steelcheck');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const record: any = await new Promise((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store).get(id);
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const bytes: ArrayBuffer | undefined = record.bytes;
+      let base64: string | undefined;
+      if (bytes) {
+        const view = new Uint8Array(bytes);
+        let binary = '';
+        for (let start = 0; start < view.length; start += 0x8000) {
+          binary += String.fromCharCode(...view.subarray(start, start + 0x8000));
+        }
+        base64 = btoa(binary);
+      }
+      return { json: record.json as string | undefined, type: record.type as string | undefined, base64, isArrayBuffer: bytes instanceof ArrayBuffer };
+    },
+    { store, id },
+  );
+}
+
+/** The bytes the phone keeps for a photo, and their SHA-256. */
+export async function storedPhotoBytes(page: Page, sha256: string) {
+  const record = await storedRecord(page, 'blobs', sha256);
+  const bytes = Buffer.from(record.base64 ?? '', 'base64');
+  return { ...record, bytes, digest: crypto.createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** Waits until the service worker has cached this build and controls the page. */

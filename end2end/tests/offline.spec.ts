@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { accounts, OwnServer, waitForServiceWorker } from './helpers';
+import { accounts, login, OwnServer, waitForServiceWorker } from './helpers';
 
 const server = new OwnServer(3290);
 test.afterEach(() => server.stop());
@@ -9,11 +9,7 @@ test('with the server gone, the app shell still starts, reloads and navigates', 
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
 
-  await page.goto(`${server.base}/login`);
-  await page.locator('input[name=username]').fill(accounts.head.username);
-  await page.locator('input[name=password]').fill(accounts.head.password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
+  await login(page, accounts.head, server.base);
   await waitForServiceWorker(page);
 
   server.stop();

@@ -2,7 +2,7 @@ import { BrowserContext, expect, Page, test } from '@playwright/test';
 import * as crypto from 'crypto';
 import * as net from 'net';
 import * as path from 'path';
-import { accounts, OwnServer, waitForServiceWorker } from './helpers';
+import { accounts, login, OwnServer, storedPhotoBytes, waitForServiceWorker } from './helpers';
 
 // Sync under faults: the phone talks to the server through a proxy that can cut a connection in
 // the middle of a request, or swallow a response the server already sent; the server itself is
@@ -93,17 +93,9 @@ test.afterEach(async () => {
   await proxy.close();
 });
 
-async function signIn(page: Page) {
-  await page.goto(`${proxy.base}/login`);
-  await page.locator('input[name=username]').fill(accounts.inspector.username);
-  await page.locator('input[name=password]').fill(accounts.inspector.password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
-}
-
 /** Opens the field page online once, so the phone holds the app, the roster and colleagues. */
 async function prepareForTheField(page: Page) {
-  await signIn(page);
+  await login(page, accounts.inspector, proxy.base);
   await waitForServiceWorker(page);
   await page.goto(`${proxy.base}/field`);
   await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传');
@@ -163,21 +155,7 @@ async function serverPhotoDigest(page: Page, sha256: string) {
 
 /** The SHA-256 of the bytes the phone keeps for a photo. */
 async function phonePhotoDigest(page: Page, sha256: string) {
-  return page.evaluate(async (sha256) => {
-    const db: IDBDatabase = await new Promise((resolve, reject) => {
-      const request = indexedDB.open('steelcheck');
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    const record: any = await new Promise((resolve, reject) => {
-      const request = db.transaction('blobs').objectStore('blobs').get(sha256);
-      request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
-    });
-    return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', record.bytes)))
-      .map((byte) => byte.toString(16).padStart(2, '0'))
-      .join('');
-  }, sha256);
+  return (await storedPhotoBytes(page, sha256)).digest;
 }
 
 /** Bytes the page sent in PATCH bodies for one photo. */

@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { accounts, Build, OwnServer, releaseBuild, waitForServiceWorker } from './helpers';
+import { accounts, login, Build, OwnServer, releaseBuild, waitForServiceWorker } from './helpers';
 
 const server = new OwnServer(3292);
 test.afterEach(() => server.stop());
@@ -53,11 +53,7 @@ test('a new build replaces the cached app cleanly, online and then offline', asy
     if (message.type() === 'error' && !message.text().includes('Failed to load resource')) errors.push(message.text());
   });
 
-  await page.goto(`${server.base}/login`);
-  await page.locator('input[name=username]').fill(accounts.inspector.username);
-  await page.locator('input[name=password]').fill(accounts.inspector.password);
-  await page.getByRole('button', { name: '登录' }).click();
-  await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
+  await login(page, accounts.inspector, server.base);
   await waitForServiceWorker(page);
   const [oldCache] = await page.evaluate(() => caches.keys());
 

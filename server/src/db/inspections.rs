@@ -56,30 +56,15 @@ pub async fn insert(
     inspection: &Inspection,
     origin: &Origin<'_>,
 ) -> Result<(), sqlx::Error> {
-    let at = now();
-    sqlx::query(
+    with_header(
         "INSERT INTO inspections (id, revision, device_id, office_id, enterprise_id, submitted_by, \
          checklist_version, started_at, finished_at, site_state, representative_name, \
          representative_role, signature_sha256, signature_refused_reason, status, document, \
          received_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'received', $15, $16, $16)",
+        inspection,
+        origin,
     )
-    .bind(inspection.id.to_string())
-    .bind(i64::from(inspection.revision))
-    .bind(origin.device_id)
-    .bind(origin.office_id)
-    .bind(inspection.enterprise.id.to_string())
-    .bind(origin.submitted_by)
-    .bind(&inspection.checklist_version)
-    .bind(timestamp(inspection.started_at))
-    .bind(inspection.finished_at.map(timestamp))
-    .bind(inspection.site_state.as_str())
-    .bind(&inspection.representative.name)
-    .bind(&inspection.representative.role)
-    .bind(inspection.signature.as_deref())
-    .bind(&inspection.signature_refused_reason)
-    .bind(document(inspection))
-    .bind(at)
     .execute(&mut *conn)
     .await?;
     insert_rows(conn, inspection).await
@@ -91,31 +76,18 @@ pub async fn replace(
     inspection: &Inspection,
     origin: &Origin<'_>,
 ) -> Result<(), sqlx::Error> {
-    let id = inspection.id.to_string();
-    sqlx::query(
-        "UPDATE inspections SET revision = $2, device_id = $3, enterprise_id = $4, \
-         submitted_by = $5, checklist_version = $6, started_at = $7, finished_at = $8, \
-         site_state = $9, representative_name = $10, representative_role = $11, \
-         signature_sha256 = $12, signature_refused_reason = $13, status = 'received', \
-         document = $14, updated_at = $15 WHERE id = $1",
+    with_header(
+        "UPDATE inspections SET revision = $2, device_id = $3, office_id = $4, enterprise_id = $5, \
+         submitted_by = $6, checklist_version = $7, started_at = $8, finished_at = $9, \
+         site_state = $10, representative_name = $11, representative_role = $12, \
+         signature_sha256 = $13, signature_refused_reason = $14, status = 'received', \
+         document = $15, updated_at = $16 WHERE id = $1",
+        inspection,
+        origin,
     )
-    .bind(&id)
-    .bind(i64::from(inspection.revision))
-    .bind(origin.device_id)
-    .bind(inspection.enterprise.id.to_string())
-    .bind(origin.submitted_by)
-    .bind(&inspection.checklist_version)
-    .bind(timestamp(inspection.started_at))
-    .bind(inspection.finished_at.map(timestamp))
-    .bind(inspection.site_state.as_str())
-    .bind(&inspection.representative.name)
-    .bind(&inspection.representative.role)
-    .bind(inspection.signature.as_deref())
-    .bind(&inspection.signature_refused_reason)
-    .bind(document(inspection))
-    .bind(now())
     .execute(&mut *conn)
     .await?;
+    let id = inspection.id.to_string();
     for table in [
         "inspection_inspectors",
         "inspection_answers",
@@ -130,6 +102,31 @@ pub async fn replace(
             .await?;
     }
     insert_rows(conn, inspection).await
+}
+
+/// A statement over the header's columns, `$1` to `$16` in the order of [`insert`].
+fn with_header<'q>(
+    sql: &'q str,
+    inspection: &'q Inspection,
+    origin: &Origin<'q>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(inspection.id.to_string())
+        .bind(i64::from(inspection.revision))
+        .bind(origin.device_id)
+        .bind(origin.office_id)
+        .bind(inspection.enterprise.id.to_string())
+        .bind(origin.submitted_by)
+        .bind(&inspection.checklist_version)
+        .bind(timestamp(inspection.started_at))
+        .bind(inspection.finished_at.map(timestamp))
+        .bind(inspection.site_state.as_str())
+        .bind(&inspection.representative.name)
+        .bind(&inspection.representative.role)
+        .bind(inspection.signature.as_deref())
+        .bind(&inspection.signature_refused_reason)
+        .bind(document(inspection))
+        .bind(now())
 }
 
 /// The document as stored: what the phone sent, minus its own bookkeeping.

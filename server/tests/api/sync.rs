@@ -88,6 +88,12 @@ impl TestApp {
         .await
     }
 
+    async fn review(&self, id: Uuid, cookie: &str, decision: &str, comment: &str) -> Reply {
+        let body = json!({ "decision": decision, "comment": comment });
+        self.post(&format!("/api/v1/inspections/{id}/review"), cookie, body)
+            .await
+    }
+
     async fn count(&self, sql: &str, id: &str) -> i64 {
         sqlx::query_scalar(sql)
             .bind(id)
@@ -553,7 +559,6 @@ async fn a_returned_inspection_comes_back_in_the_pull_and_an_accepted_one_is_fin
         photo,
     } = scene(PhotoKeeping::Files).await;
     let inspection = complete_inspection(&enterprise_id, CODES[0], &photo);
-    let review_path = format!("/api/v1/inspections/{}/review", inspection.id);
     assert_eq!(
         app.push(&insp1, &inspection).await.status,
         StatusCode::CREATED
@@ -574,35 +579,19 @@ async fn a_returned_inspection_comes_back_in_the_pull_and_an_accepted_one_is_fin
     );
     let cursor = first.json["cursor"].as_str().unwrap().to_string();
 
-    app.post(
-        &review_path,
-        &insp1,
-        json!({"decision": "returned", "comment": "Photo is blurred"}),
-    )
-    .await
-    .expect_error(StatusCode::FORBIDDEN, "forbidden");
+    app.review(inspection.id, &insp1, "returned", "Photo is blurred")
+        .await
+        .expect_error(StatusCode::FORBIDDEN, "forbidden");
     let head2 = app.login("head2").await;
-    app.post(
-        &review_path,
-        &head2,
-        json!({"decision": "returned", "comment": "x"}),
-    )
-    .await
-    .expect_error(StatusCode::NOT_FOUND, "not_found");
+    app.review(inspection.id, &head2, "returned", "x")
+        .await
+        .expect_error(StatusCode::NOT_FOUND, "not_found");
     let head1 = app.login("head1").await;
-    app.post(
-        &review_path,
-        &head1,
-        json!({"decision": "returned", "comment": " "}),
-    )
-    .await
-    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
+    app.review(inspection.id, &head1, "returned", " ")
+        .await
+        .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid");
     let returned = app
-        .post(
-            &review_path,
-            &head1,
-            json!({"decision": "returned", "comment": "Photo is blurred"}),
-        )
+        .review(inspection.id, &head1, "returned", "Photo is blurred")
         .await;
     assert_eq!(returned.status, StatusCode::OK, "{}", returned.text);
 
@@ -626,9 +615,7 @@ async fn a_returned_inspection_comes_back_in_the_pull_and_an_accepted_one_is_fin
     assert_eq!(resubmitted.status, StatusCode::OK, "{}", resubmitted.text);
     assert_eq!(resubmitted.json["status"], "received");
 
-    let accepted = app
-        .post(&review_path, &head1, json!({"decision": "accepted"}))
-        .await;
+    let accepted = app.review(inspection.id, &head1, "accepted", "").await;
     assert_eq!(accepted.json["status"], "accepted", "{}", accepted.text);
     corrected.revision += 1;
     let message = app
