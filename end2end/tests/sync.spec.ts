@@ -274,3 +274,37 @@ test('a session that expires offline keeps everything; after signing in, sync co
   expect(await serverInspections(page)).toEqual([id]);
   expect(await serverPhotoDigest(page, sha256)).toBe(sha256);
 });
+
+test('an inspection the office returns comes back to the phone as a draft to correct', async ({ page, context, playwright }) => {
+  await prepareForTheField(page);
+  await goOffline(context);
+  const { id } = await recordInspection(page, nameplate);
+  await goOnline(context);
+  await expectAllUploaded(page);
+
+  // At the office, the head returns it with a comment.
+  const office = await playwright.request.newContext({ baseURL: server.base });
+  expect((await office.post('/api/v1/auth/login', { data: accounts.head })).ok()).toBe(true);
+  const review = await office.post(`/api/v1/inspections/${id}/review`, {
+    data: { decision: 'returned', comment: '照片不清楚，请补拍' },
+  });
+  expect(review.ok()).toBe(true);
+  await office.dispose();
+
+  await page.getByTestId('sync-now').click();
+  await expect(page.locator('[data-testid=sync-state][data-state=draft]')).toHaveCount(1);
+  await expect(page.getByTestId('drafts')).toContainText('照片不清楚，请补拍');
+  await page.getByRole('link', { name: '继续' }).click();
+  await expect(page.getByTestId('server-message')).toContainText('照片不清楚，请补拍');
+  const c02 = page.locator('[data-code=C02]');
+  await c02.getByTestId('take-photo').setInputFiles(photo12mp);
+  await expect(c02.getByTestId('photo-thumb')).toHaveCount(1, { timeout: 30_000 });
+  await expect(page.getByTestId('save-mark')).toHaveText('已保存在本机');
+  await page.getByTestId('submit').click();
+  await expect(page).toHaveURL(/\/field$/);
+
+  // The corrected inspection goes up again and waits for the office's review.
+  await expect(page.locator('[data-testid=sync-state][data-state=uploaded]')).toHaveCount(1, { timeout: 30_000 });
+  const pulled = await (await page.request.get(`${server.base}/api/v1/sync/pull`)).json();
+  expect(pulled.inspections.map((state: { id: string; status: string }) => [state.id, state.status])).toEqual([[id, 'received']]);
+});

@@ -54,6 +54,7 @@ use crate::model::inspection::{DraftStatus, Inspection};
 use crate::model::sync::is_sha256;
 use crate::ui::I18n;
 
+pub use self::outbox::{keep_sent_days, set_keep_sent_days, KEEP_SENT_DAYS_CHOICES};
 pub use self::pull::COLLEAGUES;
 
 /// The Web Lock held during a pass, across the site's tabs.

@@ -9,7 +9,7 @@ use leptos_router::NavigateOptions;
 
 use crate::field::photo::{self, PhotoSize};
 use crate::field::store::{self, StoreError};
-use crate::field::sync::{use_sync, Progress, SyncState};
+use crate::field::sync::{self, use_sync, Progress, SyncState};
 use crate::field::{new_id, now};
 use crate::model::inspection::{DraftStatus, EnterpriseSnapshot, Inspection};
 use crate::model::Enterprise;
@@ -196,9 +196,44 @@ pub fn FieldPage() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
+            <KeepSentSetting/>
             {move || storage.get().map(|text| view! { <p class="muted" data-testid="storage">{text}</p> })}
         </section>
     }
+}
+
+/// How long uploaded inspections and their photos stay on the phone after the server has them.
+#[component]
+fn KeepSentSetting() -> impl IntoView {
+    let i18n = use_i18n();
+    let days = RwSignal::new(None::<u32>);
+    Effect::new(move |_| {
+        spawn_local(async move { days.set(sync::keep_sent_days().await.ok()) });
+    });
+    let choose = move |event| {
+        if let Ok(chosen) = event_target_value(&event).parse::<u32>() {
+            days.set(Some(chosen));
+            // The choice only shows again after a reload if it could not be stored.
+            spawn_local(async move {
+                let _ = sync::set_keep_sent_days(chosen).await;
+            });
+        }
+    };
+    view! {
+        <label class="card">
+            {move || i18n.t("outbox.keep_sent")}
+            <select name="keep_sent_days" prop:value=move || days.get().map(|d| d.to_string()).unwrap_or_default() on:change=choose>
+                {sync::KEEP_SENT_DAYS_CHOICES
+                    .into_iter()
+                    .map(|choice| {
+                        let label = move || i18n.lang().format("outbox.keep_days", &[("days", choice.to_string())]);
+                        view! { <option value=choice.to_string()>{label}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+    }
+    .into_any()
 }
 
 /// One inspection on the phone: where it stands with the server, live while it uploads.

@@ -16,6 +16,19 @@ const DEVICE_ID: &str = "device_id";
 /// Store value: how many days sent inspections and their photos stay on the phone.
 const KEEP_SENT_DAYS: &str = "keep_sent_days";
 const DEFAULT_KEEP_SENT_DAYS: u32 = 7;
+/// What the setting offers.
+pub const KEEP_SENT_DAYS_CHOICES: [u32; 4] = [1, 7, 30, 90];
+
+/// How many days sent inspections and their photos stay on the phone (the inspector's setting).
+pub async fn keep_sent_days() -> Result<u32, StoreError> {
+    Ok(store::value(KEEP_SENT_DAYS)
+        .await?
+        .unwrap_or(DEFAULT_KEEP_SENT_DAYS))
+}
+
+pub async fn set_keep_sent_days(days: u32) -> Result<(), StoreError> {
+    store::set_value(KEEP_SENT_DAYS, &days).await
+}
 
 /// This phone's id, made the first time it is asked for.
 pub async fn device_id() -> Result<Uuid, StoreError> {
@@ -89,9 +102,7 @@ pub fn expired(inspections: &[Inspection], now: DateTime<Utc>, keep_days: u32) -
 
 /// Deletes the expired sent inspections and the photo bytes only they named.
 pub async fn clear_expired(now: DateTime<Utc>) -> Result<(), StoreError> {
-    let keep_days = store::value(KEEP_SENT_DAYS)
-        .await?
-        .unwrap_or(DEFAULT_KEEP_SENT_DAYS);
+    let keep_days = keep_sent_days().await?;
     let inspections = store::drafts().await?;
     let expired = expired(&inspections, now, keep_days);
     if expired.is_empty() {
