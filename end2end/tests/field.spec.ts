@@ -1,7 +1,7 @@
 import { expect, Page, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
-import { accounts, login, expectNoHorizontalScroll, OwnServer, storedPhotoBytes, storedRecord, waitForServiceWorker } from './helpers';
+import { accounts, isoDateInDays, login, expectNoHorizontalScroll, OwnServer, storedPhotoBytes, storedRecord, waitForServiceWorker } from './helpers';
 
 const photo12mp = path.resolve(__dirname, '../fixtures/equipment-12mp.jpg');
 
@@ -41,10 +41,6 @@ async function storedPhoto(page: Page, sha256: string) {
   return { digest: record.digest, isArrayBuffer: record.isArrayBuffer, type: record.type, size: record.bytes.length, width, height };
 }
 
-function isoDateInDays(days: number) {
-  const date = new Date(Date.now() + days * 86_400_000);
-  return date.toISOString().slice(0, 10);
-}
 
 test('an inspection is recorded, kept across reloads and submitted with no network', async ({ page, context }) => {
   await server.start();

@@ -23,6 +23,12 @@ export async function login(page: Page, who: { username: string; password: strin
   await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
 }
 
+/** The date `days` from today, as a date input takes it. */
+export function isoDateInDays(days: number) {
+  const date = new Date(Date.now() + days * 86_400_000);
+  return date.toISOString().slice(0, 10);
+}
+
 /** Phones are 360 px wide and used with one thumb: nothing may scroll sideways. */
 export async function expectNoHorizontalScroll(page: Page) {
   const overflow = await page.evaluate(

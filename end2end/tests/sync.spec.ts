@@ -2,7 +2,7 @@ import { BrowserContext, expect, Page, test } from '@playwright/test';
 import * as crypto from 'crypto';
 import * as net from 'net';
 import * as path from 'path';
-import { accounts, login, OwnServer, storedPhotoBytes, waitForServiceWorker } from './helpers';
+import { accounts, isoDateInDays, login, OwnServer, storedPhotoBytes, waitForServiceWorker } from './helpers';
 
 // Sync under faults: the phone talks to the server through a proxy that can cut a connection in
 // the middle of a request, or swallow a response the server already sent; the server itself is
@@ -299,12 +299,22 @@ test('an inspection the office returns comes back to the phone as a draft to cor
   const c02 = page.locator('[data-code=C02]');
   await c02.getByTestId('take-photo').setInputFiles(photo12mp);
   await expect(c02.getByTestId('photo-thumb')).toHaveCount(1, { timeout: 30_000 });
+  // On a second look, one item does not comply: a finding with a deadline.
+  const c03 = page.locator('[data-code=C03]');
+  await c03.getByRole('button', { name: '不符合' }).click();
+  await c03.locator('textarea[name=description]').fill('产品标签不全');
+  await c03.getByLabel('责令限期改正').check();
+  await c03.locator('input[name=deadline]').fill(isoDateInDays(20));
+  await c03.locator('input[name=deadline]').blur();
   await expect(page.getByTestId('save-mark')).toHaveText('已保存在本机');
   await page.getByTestId('submit').click();
   await expect(page).toHaveURL(/\/field$/);
 
   // The corrected inspection goes up again and waits for the office's review.
   await expect(page.locator('[data-testid=sync-state][data-state=uploaded]')).toHaveCount(1, { timeout: 30_000 });
+  // The office's deadlines come back with the pull, for the next visit.
+  await expect(page.getByTestId('follow-ups')).toContainText('C03');
+  await expect(page.getByTestId('follow-ups')).toContainText(isoDateInDays(20));
   const pulled = await (await page.request.get(`${server.base}/api/v1/sync/pull`)).json();
   expect(pulled.inspections.map((state: { id: string; status: string }) => [state.id, state.status])).toEqual([[id, 'received']]);
 });

@@ -55,7 +55,7 @@ use crate::model::sync::is_sha256;
 use crate::ui::I18n;
 
 pub use self::outbox::{keep_sent_days, set_keep_sent_days, KEEP_SENT_DAYS_CHOICES};
-pub use self::pull::COLLEAGUES;
+pub use self::pull::{follow_ups, COLLEAGUES};
 
 /// The Web Lock held during a pass, across the site's tabs.
 const LOCK_NAME: &str = "steelcheck-sync";

@@ -12,8 +12,9 @@ use crate::field::store::{self, StoreError};
 use crate::field::sync::{self, use_sync, Progress, SyncState};
 use crate::field::{new_id, now};
 use crate::model::inspection::{DraftStatus, EnterpriseSnapshot, Inspection};
+use crate::model::sync::FollowUp;
 use crate::model::Enterprise;
-use crate::ui::{require_login, use_i18n, use_session, I18n};
+use crate::ui::{require_login, today, use_i18n, use_session, I18n};
 
 /// At most this many roster matches are listed; typing narrows them down.
 const MATCHES_SHOWN: usize = 20;
@@ -196,10 +197,55 @@ pub fn FieldPage() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
+            <FollowUpList/>
             <KeepSentSetting/>
             {move || storage.get().map(|text| view! { <p class="muted" data-testid="storage">{text}</p> })}
         </section>
     }
+}
+
+/// The office's rectification deadlines and follow-up visits, soonest first, as of the last
+/// pull: where the inspector is due next, with no network.
+#[component]
+fn FollowUpList() -> impl IntoView {
+    let i18n = use_i18n();
+    let sync = use_sync();
+    let follow_ups = RwSignal::new(Vec::<FollowUp>::new());
+    Effect::new(move |_| {
+        sync.last_synced.track();
+        spawn_local(async move {
+            if let Ok(found) = sync::follow_ups().await {
+                follow_ups.set(found);
+            }
+        });
+    });
+    let row = move |follow_up: FollowUp| {
+        let overdue = follow_up.deadline < today();
+        let measures = follow_up
+            .measures
+            .iter()
+            .map(|measure| i18n.t(measure.label_key()).to_string())
+            .collect::<Vec<_>>()
+            .join(" · ");
+        view! {
+            <li class="enterprise-card" class:overdue=overdue>
+                <strong class="name">{follow_up.enterprise_name}</strong>
+                <span class="meta">{follow_up.item_code} " · " {follow_up.deadline.to_string()}</span>
+                <span class="meta">{measures}</span>
+            </li>
+        }
+    };
+    view! {
+        <Show when=move || follow_ups.with(|all| !all.is_empty())>
+            <div class="card stack">
+                <h2>{move || i18n.t("field.follow_ups")}</h2>
+                <ul class="enterprise-list" data-testid="follow-ups">
+                    {move || follow_ups.get().into_iter().map(row).collect_view()}
+                </ul>
+            </div>
+        </Show>
+    }
+    .into_any()
 }
 
 /// How long uploaded inspections and their photos stay on the phone after the server has them.

@@ -4,10 +4,10 @@
 
 use super::verdict::Verdict;
 use crate::api;
-use crate::field::store;
+use crate::field::store::{self, StoreError};
 use crate::model::account::Colleague;
 use crate::model::inspection::{DraftStatus, Inspection};
-use crate::model::sync::{InspectionState, PullResponse, ReviewStatus};
+use crate::model::sync::{FollowUp, InspectionState, PullResponse, ReviewStatus};
 
 /// Store value: the office's inspectors, for the inspection form's second inspector.
 pub const COLLEAGUES: &str = "colleagues";
@@ -16,6 +16,11 @@ const FOLLOW_UPS: &str = "follow_ups";
 /// Store value: where the next pull starts. (The roster-only pull of earlier builds kept its
 /// own cursor; a phone updating simply pulls everything once.)
 const CURSOR: &str = "pull_cursor";
+
+/// The office's dated measures as of the last pull, soonest first.
+pub async fn follow_ups() -> Result<Vec<FollowUp>, StoreError> {
+    Ok(store::value(FOLLOW_UPS).await?.unwrap_or_default())
+}
 
 /// Pulls until the server has nothing more; the cursor moves only after a page is stored.
 pub async fn pull() -> Result<(), Verdict> {
