@@ -472,7 +472,6 @@ fn lock_manager() -> Option<(JsValue, js_sys::Function)> {
 pub(crate) mod tests {
     use super::*;
     use crate::model::inspection::EnterpriseSnapshot;
-    use crate::model::EnterpriseKind;
 
     /// A moment some minutes into the test's day.
     pub fn at(minutes: i64) -> DateTime<Utc> {
@@ -482,14 +481,7 @@ pub(crate) mod tests {
 
     /// An inspection with a small id, in `status`.
     pub fn inspection(id: u128, status: DraftStatus) -> Inspection {
-        let enterprise = EnterpriseSnapshot {
-            id: Uuid::nil(),
-            name: "Shop".into(),
-            credit_code: "914403001922038216".into(),
-            office_code: "XL01".into(),
-            kind: EnterpriseKind::Seller,
-            holds_licence: false,
-        };
+        let enterprise = EnterpriseSnapshot::test_seller();
         let mut inspection = Inspection::start(Uuid::from_u128(id), enterprise, "insp1", at(0));
         inspection.status = status;
         inspection

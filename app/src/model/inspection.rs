@@ -350,6 +350,21 @@ impl Inspection {
 }
 
 #[cfg(test)]
+impl EnterpriseSnapshot {
+    /// A seller of office XL01 with a real credit code, for tests anywhere in the crate.
+    pub(crate) fn test_seller() -> Self {
+        EnterpriseSnapshot {
+            id: Uuid::nil(),
+            name: "Shop".into(),
+            credit_code: "914403001922038216".into(),
+            office_code: "XL01".into(),
+            kind: EnterpriseKind::Seller,
+            holds_licence: false,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -358,14 +373,7 @@ mod tests {
     }
 
     fn seller_inspection() -> Inspection {
-        let enterprise = EnterpriseSnapshot {
-            id: Uuid::nil(),
-            name: "Shop".into(),
-            credit_code: "914403001922038216".into(),
-            office_code: "XL01".into(),
-            kind: EnterpriseKind::Seller,
-            holds_licence: false,
-        };
+        let enterprise = EnterpriseSnapshot::test_seller();
         let started = DateTime::parse_from_rfc3339("2026-11-27T09:00:00Z")
             .expect("time")
             .with_timezone(&Utc);

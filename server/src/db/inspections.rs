@@ -297,39 +297,47 @@ pub struct DatedFindingRow {
     pub deadline: String,
 }
 
-/// Findings of an office's inspections with a deadline on or after `from`, soonest first.
+/// A dated finding joined with one of its measures (none for a finding without any).
+#[derive(FromRow)]
+struct MeasuredRow {
+    #[sqlx(flatten)]
+    finding: DatedFindingRow,
+    measure: Option<String>,
+}
+
+/// Findings of an office's inspections with a deadline on or after `from`, soonest first, with
+/// their measures: one query, its rows grouped per finding.
 pub async fn dated_findings(
     db: &Db,
     office_id: &str,
     from: NaiveDate,
 ) -> Result<Vec<(DatedFindingRow, Vec<Measure>)>, sqlx::Error> {
-    let rows: Vec<DatedFindingRow> = sqlx::query_as(
+    let rows: Vec<MeasuredRow> = sqlx::query_as(
         "SELECT f.inspection_id, f.position, e.id AS enterprise_id, \
-         e.name AS enterprise_name, f.item_code, f.deadline \
+         e.name AS enterprise_name, f.item_code, f.deadline, m.measure \
          FROM findings f JOIN inspections i ON i.id = f.inspection_id \
          JOIN enterprises e ON e.id = i.enterprise_id \
+         LEFT JOIN finding_measures m \
+           ON m.inspection_id = f.inspection_id AND m.position = f.position \
          WHERE i.office_id = $1 AND f.deadline IS NOT NULL AND f.deadline >= $2 \
-         ORDER BY f.deadline, e.name",
+         ORDER BY f.deadline, e.name, f.inspection_id, f.position, m.measure",
     )
     .bind(office_id)
     .bind(from.to_string())
     .fetch_all(db)
     .await?;
-    let mut dated = Vec::with_capacity(rows.len());
-    for row in rows {
-        let names: Vec<String> = sqlx::query_scalar(
-            "SELECT measure FROM finding_measures WHERE inspection_id = $1 AND position = $2 \
-             ORDER BY measure",
-        )
-        .bind(&row.inspection_id)
-        .bind(row.position)
-        .fetch_all(db)
-        .await?;
-        let measures = names
-            .iter()
-            .filter_map(|name| parse_measure(name))
-            .collect();
-        dated.push((row, measures));
+    let mut dated: Vec<(DatedFindingRow, Vec<Measure>)> = Vec::new();
+    for MeasuredRow { finding, measure } in rows {
+        let measure = measure.as_deref().and_then(parse_measure);
+        match dated.last_mut() {
+            Some((last, measures))
+                if last.inspection_id == finding.inspection_id
+                    && last.position == finding.position =>
+            {
+                measures.extend(measure)
+            }
+            _ => dated.push((finding, measure.into_iter().collect())),
+        }
     }
     Ok(dated)
 }
