@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh --with-browser
-cargo leptos build --release
+release_build
 cargo bench -p server --bench roster_search
 cargo bench -p server --bench sync
 

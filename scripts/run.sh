@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
-cargo leptos build --release
+release_build
 exec "${CARGO_TARGET_DIR:-target}/release/steelcheck" serve --demo "$@"

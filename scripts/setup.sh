@@ -2,7 +2,7 @@
 # Installs what building SteelCheck needs, skipping whatever is already there:
 # the wasm target, cargo-leptos, the wasm-bindgen CLI matching Cargo.lock, and wasm-opt (npm).
 # With --with-browser, also Chromium and Playwright for the end-to-end tests.
-# Source it (`. scripts/setup.sh`) to get wasm-opt on PATH in the calling shell.
+# Source it (`. scripts/setup.sh`) to get wasm-opt on PATH and `release_build` in the calling shell.
 set -euo pipefail
 
 STEELCHECK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,6 +54,12 @@ install_chromium() {
   say "installing Chromium from Debian's packages"
   as_root apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+}
+
+# The release build. `--split` is not optional: the pages of `app/src/pages/split.rs` are split
+# points, whose wasm imports only the split step provides.
+release_build() {
+  cargo leptos build --release --split
 }
 
 need_cargo

@@ -50,7 +50,7 @@ trap drop_test_databases EXIT
 STEELCHECK_TEST_POSTGRES="$POSTGRES_SERVER" cargo test -p server --tests
 
 step "release build"
-cargo leptos build --release
+release_build
 
 step "end-to-end tests in Chromium"
 (cd end2end &&

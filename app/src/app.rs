@@ -3,17 +3,14 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, Lazy};
 
 use crate::field::sync::SyncLoop;
-use crate::pages::enterprise::EnterprisePage;
-use crate::pages::enterprise_form::EnterpriseFormPage;
-use crate::pages::field::FieldPage;
-use crate::pages::inspect::InspectPage;
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
-use crate::pages::roster::RosterPage;
-use crate::pages::roster_import::RosterImportPage;
+use crate::pages::split::{
+    EnterpriseFormRoute, EnterpriseRoute, FieldRoute, InspectRoute, RosterImportRoute, RosterRoute,
+};
 use crate::ui::{Header, I18n, Session};
 
 /// The HTML document around the app; the server renders it for every page address.
@@ -51,15 +48,16 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main class="page">
+                // A split route's path is also in `split::load_page_code`.
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=RosterPage/>
+                    <Route path=path!("/") view={Lazy::<RosterRoute>::new()}/>
                     <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/field") view=FieldPage/>
-                    <Route path=path!("/inspect") view=InspectPage/>
-                    <Route path=path!("/enterprises/new") view=EnterpriseFormPage/>
-                    <Route path=path!("/enterprises/import") view=RosterImportPage/>
-                    <Route path=path!("/enterprises/:id") view=EnterprisePage/>
-                    <Route path=path!("/enterprises/:id/edit") view=EnterpriseFormPage/>
+                    <Route path=path!("/field") view={Lazy::<FieldRoute>::new()}/>
+                    <Route path=path!("/inspect") view={Lazy::<InspectRoute>::new()}/>
+                    <Route path=path!("/enterprises/new") view={Lazy::<EnterpriseFormRoute>::new()}/>
+                    <Route path=path!("/enterprises/import") view={Lazy::<RosterImportRoute>::new()}/>
+                    <Route path=path!("/enterprises/:id") view={Lazy::<EnterpriseRoute>::new()}/>
+                    <Route path=path!("/enterprises/:id/edit") view={Lazy::<EnterpriseFormRoute>::new()}/>
                 </Routes>
             </main>
         </Router>

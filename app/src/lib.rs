@@ -15,8 +15,26 @@ pub use app::{shell, App};
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
-    register_service_worker();
+    let path = web_sys::window()
+        .and_then(|window| window.location().pathname().ok())
+        .unwrap_or_default();
+    wasm_bindgen_futures::spawn_local(async move {
+        pages::split::load_page_code(&path).await;
+        leptos::mount::hydrate_body(App);
+        mark_hydrated();
+        register_service_worker();
+    });
+}
+
+/// `<html data-hydrated>`: the page now answers input (what the end-to-end tests wait for).
+#[cfg(feature = "hydrate")]
+fn mark_hydrated() {
+    if let Some(root) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+    {
+        let _ = root.set_attribute("data-hydrated", "");
+    }
 }
 
 /// The service worker keeps the app shell for use with no network (see `/sw.js`).

@@ -17,6 +17,8 @@ export const accounts = {
  * waits for the roster. */
 export async function login(page: Page, who: { username: string; password: string }, base = '') {
   await page.goto(`${base}/login`);
+  // Typed before hydration, the fields would be reset by it.
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
   await page.locator('input[name=username]').fill(who.username);
   await page.locator('input[name=password]').fill(who.password);
   await page.getByRole('button', { name: '登录' }).click();

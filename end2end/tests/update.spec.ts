@@ -10,18 +10,37 @@ test.afterEach(() => server.stop());
 /**
  * A second build of the app, as a deployment would bring: the same code under new content
  * hashes. The binary is copied beside a `hash.txt` naming the new hashes (the server reads it
- * from beside itself), and the site folder holds the files under their new names.
+ * from beside itself), and the site folder holds the files under their new names, each
+ * naming the others by their new names.
  */
 function nextBuild(): { build: Build; hashes: Record<string, string> } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steelcheck-next-build-'));
-  const oldHashes = readHashes(path.join(path.dirname(releaseBuild.binary), 'hash.txt'));
+  const hashes = readHashes(path.join(path.dirname(releaseBuild.binary), 'hash.txt'));
   const siteRoot = path.join(dir, 'site');
   fs.cpSync(releaseBuild.siteRoot, siteRoot, { recursive: true });
-  const hashes: Record<string, string> = {};
-  for (const [kind, hash] of Object.entries(oldHashes)) {
-    hashes[kind] = `${hash.slice(0, -4)}beef`;
-    const pkg = path.join(siteRoot, 'pkg');
-    fs.renameSync(path.join(pkg, `steelcheck.${hash}.${kind}`), path.join(pkg, `steelcheck.${hashes[kind]}.${kind}`));
+  const pkg = path.join(siteRoot, 'pkg');
+  // The split loader imports the main module, so it is renamed too, as a real build does.
+  const fileNames: Record<string, (hash: string) => string> = {
+    js: (hash) => `steelcheck.${hash}.js`,
+    wasm: (hash) => `steelcheck.${hash}.wasm`,
+    css: (hash) => `steelcheck.${hash}.css`,
+    split: (hash) => `__wasm_split.${hash}.js`,
+  };
+  const renamed: [string, string][] = [];
+  for (const [kind, fileName] of Object.entries(fileNames)) {
+    const newHash = `${hashes[kind].slice(0, -4)}beef`;
+    renamed.push([fileName(hashes[kind]), fileName(newHash)]);
+    fs.renameSync(path.join(pkg, fileName(hashes[kind])), path.join(pkg, fileName(newHash)));
+    hashes[kind] = newHash;
+  }
+  // The main wasm names the split loader as its import module: new names keep the old length,
+  // so the bytes can be rewritten in place, as cargo-leptos does.
+  for (const file of fs.readdirSync(pkg).filter((name) => /\.(js|wasm)$/.test(name))) {
+    const bytes = fs.readFileSync(path.join(pkg, file));
+    for (const [from, to] of renamed) {
+      for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1)) bytes.write(to, at);
+    }
+    fs.writeFileSync(path.join(pkg, file), bytes);
   }
   const binary = path.join(dir, 'steelcheck');
   fs.copyFileSync(releaseBuild.binary, binary);

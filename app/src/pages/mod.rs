@@ -9,3 +9,4 @@ pub mod login;
 pub mod not_found;
 pub mod roster;
 pub mod roster_import;
+pub mod split;

@@ -1,6 +1,9 @@
 //! The offline app shell: `/sw.js`, the service worker, generated for this build so that it
 //! names this build's hashed files and caches them under this build's version.
 
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -48,14 +51,16 @@ async fn service_worker(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// This build's JS, wasm and CSS under `/pkg`, and a version that changes when any of them does.
+/// This build's files under `/pkg`: JS, wasm and CSS, and with `--split` the split loader and
+/// every page's split-off wasm; and a version that changes when any of them does.
 struct BuildFiles {
     version: String,
     files: Vec<String>,
 }
 
 impl BuildFiles {
-    /// Reads the hashes cargo-leptos writes beside the executable (`hash.txt`: `js: …` lines).
+    /// Reads the hashes cargo-leptos writes beside the executable (`hash.txt`: `js: …` lines),
+    /// and the split manifest they name in the site's `pkg` folder.
     fn of(options: &LeptosOptions) -> Self {
         let hashes = options
             .hash_files
@@ -63,16 +68,29 @@ impl BuildFiles {
             .flatten()
             .and_then(|path| std::fs::read_to_string(path).ok())
             .unwrap_or_default();
+        let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+        Self::from_hashes(
+            &hashes,
+            &options.site_pkg_dir_route_base(),
+            &options.output_name,
+            |file| std::fs::read_to_string(pkg_dir.join(file)).ok(),
+        )
+    }
+
+    fn from_hashes(
+        hashes: &str,
+        pkg: &str,
+        name: &str,
+        read_pkg_file: impl Fn(&str) -> Option<String>,
+    ) -> Self {
         let hash_of = |kind: &str| {
             hashes.lines().find_map(|line| {
                 let (name, hash) = line.split_once(':')?;
                 (name.trim() == kind).then(|| hash.trim().to_string())
             })
         };
-        let pkg = options.site_pkg_dir_route_base();
-        let name = &options.output_name;
         let mut parts = Vec::new();
-        let files = ["js", "wasm", "css"]
+        let mut files: Vec<String> = ["js", "wasm", "css"]
             .into_iter()
             .map(|kind| match hash_of(kind) {
                 Some(hash) => {
@@ -82,6 +100,17 @@ impl BuildFiles {
                 None => format!("{pkg}{name}.{kind}"),
             })
             .collect();
+        if let Some(hash) = hash_of("split") {
+            files.push(format!("{pkg}__wasm_split.{hash}.js"));
+            parts.push(hash);
+        }
+        let manifest = hash_of("manifest")
+            .and_then(|hash| read_pkg_file(&format!("__wasm_split_manifest.{hash}.json")));
+        files.extend(
+            split_wasm_files(manifest.as_deref())
+                .into_iter()
+                .map(|stem| format!("{pkg}{stem}.wasm")),
+        );
         let version = if parts.is_empty() {
             "unhashed".to_string()
         } else {
@@ -91,7 +120,59 @@ impl BuildFiles {
     }
 }
 
+/// Every wasm file the split manifest names (it maps each split point to the files it needs),
+/// once each: the field pages must open with no network, whichever the inspector visited.
+fn split_wasm_files(manifest: Option<&str>) -> BTreeSet<String> {
+    manifest
+        .and_then(|text| serde_json::from_str::<HashMap<String, Vec<String>>>(text).ok())
+        .into_iter()
+        .flat_map(HashMap::into_values)
+        .flatten()
+        .collect()
+}
+
 fn hash_file_path(options: &LeptosOptions) -> Option<std::path::PathBuf> {
     let exe = std::env::current_exe().ok()?;
     Some(exe.parent()?.join(options.hash_file.as_ref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_split_build_precaches_its_loader_and_every_split_file_once() {
+        let hashes = "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\nsplit: S1\n";
+        let manifest = r#"{"field": ["chunk_0.A", "split_field.B"], "inspect": ["chunk_0.A", "split_inspect.C"]}"#;
+        let build = BuildFiles::from_hashes(hashes, "/pkg/", "steelcheck", |file| {
+            (file == "__wasm_split_manifest.M1.json").then(|| manifest.to_string())
+        });
+        assert_eq!(
+            build.files,
+            [
+                "/pkg/steelcheck.J1.js",
+                "/pkg/steelcheck.W1.wasm",
+                "/pkg/steelcheck.C1.css",
+                "/pkg/__wasm_split.S1.js",
+                "/pkg/chunk_0.A.wasm",
+                "/pkg/split_field.B.wasm",
+                "/pkg/split_inspect.C.wasm",
+            ]
+        );
+        assert_eq!(build.version, "J1-W1-C1-S1");
+    }
+
+    #[test]
+    fn a_build_without_hashes_or_split_precaches_the_plain_names() {
+        let build = BuildFiles::from_hashes("", "/pkg/", "steelcheck", |_| None);
+        assert_eq!(
+            build.files,
+            [
+                "/pkg/steelcheck.js",
+                "/pkg/steelcheck.wasm",
+                "/pkg/steelcheck.css"
+            ]
+        );
+        assert_eq!(build.version, "unhashed");
+    }
 }
