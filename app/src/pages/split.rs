@@ -40,6 +40,7 @@ macro_rules! split_route {
 /// app in one turn. (With `hydrate_lazy`, the app's own effects, like the session check, would
 /// change what the page renders while its code loads, and its hydration would then fail.) Every
 /// split route of `App` must be here: `hydrate_body` refuses a route whose code is not loaded.
+#[cfg(feature = "hydrate")]
 pub async fn load_page_code(path: &str) {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
