@@ -1,14 +1,16 @@
-//! The pages behind the sign-in, each split off into wasm files of its own
-//! (`cargo leptos build --split`): a first visit downloads the app shell and the sign-in page,
-//! and a page's code arrives when it is first opened (the server names it in the page's head, and
-//! the service worker keeps the field pages' files for use with no network).
+//! The pages behind the sign-in, split off the main wasm (`cargo leptos build --split`) in two
+//! parts: the field pages and the office pages. A first visit downloads the app shell and the
+//! sign-in page; a part's code arrives when one of its pages is opened (the server names its files
+//! in the page's head, and the service worker keeps every split file for use with no network).
+//! Two parts rather than one per page: pages of one part share most of their code, and fewer
+//! files compress better.
 //!
 //! The split points are extern functions that the split tool links; that is the unsafe code the
-//! macro writes here.
+//! `#[lazy]` macro writes here.
 #![allow(unsafe_code)]
 
 use leptos::prelude::*;
-use leptos_router::{lazy_route, LazyRoute};
+use leptos_router::LazyRoute;
 
 use super::enterprise::EnterprisePage;
 use super::enterprise_form::EnterpriseFormPage;
@@ -17,46 +19,110 @@ use super::inspect::InspectPage;
 use super::roster::RosterPage;
 use super::roster_import::RosterImportPage;
 
-/// A route whose page component lives in a split-off wasm file; it has no data to load ahead
-/// of its code, as every page reads the phone's store or the API itself.
+/// The field pages, used on the phone with or without a network.
+#[repr(u8)]
+pub enum FieldPart {
+    Field,
+    Inspect,
+}
+
+/// The office pages, which need the network anyway.
+#[repr(u8)]
+pub enum OfficePart {
+    Roster,
+    Enterprise,
+    EnterpriseForm,
+    RosterImport,
+}
+
+#[lazy]
+fn field_part(page: FieldPart) -> AnyView {
+    match page {
+        FieldPart::Field => view! { <FieldPage/> }.into_any(),
+        FieldPart::Inspect => view! { <InspectPage/> }.into_any(),
+    }
+}
+
+#[lazy]
+fn office_part(page: OfficePart) -> AnyView {
+    match page {
+        OfficePart::Roster => view! { <RosterPage/> }.into_any(),
+        OfficePart::Enterprise => view! { <EnterprisePage/> }.into_any(),
+        OfficePart::EnterpriseForm => view! { <EnterpriseFormPage/> }.into_any(),
+        OfficePart::RosterImport => view! { <RosterImportPage/> }.into_any(),
+    }
+}
+
+/// A route of `App` whose page is in a split part; it has no data to load ahead of its code, as
+/// every page reads the phone's store or the API itself.
 macro_rules! split_route {
-    ($route:ident, $page:ident) => {
+    ($route:ident, $part:ident, $preload_part:ident, $page:expr) => {
         pub struct $route;
 
-        #[lazy_route]
         impl LazyRoute for $route {
             fn data() -> Self {
                 $route
             }
 
-            fn view(_route: Self) -> AnyView {
-                view! { <$page/> }.into_any()
+            async fn view(_route: Self) -> AnyView {
+                $part($page).await
+            }
+
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                $preload_part().await;
             }
         }
     };
 }
 
-/// Loads the split-off code of the page at `path`, so that the page hydrates with the rest of the
-/// app in one turn. (With `hydrate_lazy`, the app's own effects, like the session check, would
-/// change what the page renders while its code loads, and its hydration would then fail.) Every
-/// split route of `App` must be here: `hydrate_body` refuses a route whose code is not loaded.
+split_route!(
+    FieldRoute,
+    field_part,
+    __preload_field_part,
+    FieldPart::Field
+);
+split_route!(
+    InspectRoute,
+    field_part,
+    __preload_field_part,
+    FieldPart::Inspect
+);
+split_route!(
+    RosterRoute,
+    office_part,
+    __preload_office_part,
+    OfficePart::Roster
+);
+split_route!(
+    EnterpriseRoute,
+    office_part,
+    __preload_office_part,
+    OfficePart::Enterprise
+);
+split_route!(
+    EnterpriseFormRoute,
+    office_part,
+    __preload_office_part,
+    OfficePart::EnterpriseForm
+);
+split_route!(
+    RosterImportRoute,
+    office_part,
+    __preload_office_part,
+    OfficePart::RosterImport
+);
+
+/// Loads the split code of the page at `path`, so that the page hydrates with the rest of the app
+/// in one turn. (With `hydrate_lazy`, the app's own effects, like the session check, would change
+/// what the page renders while its code loads, and its hydration would then fail.) Every split
+/// route of `App` must be here: `hydrate_body` refuses a route whose code is not loaded.
 #[cfg(feature = "hydrate")]
 pub async fn load_page_code(path: &str) {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
-        [""] => RosterRoute::preload().await,
-        ["field"] => FieldRoute::preload().await,
-        ["inspect"] => InspectRoute::preload().await,
-        ["enterprises", "import"] => RosterImportRoute::preload().await,
-        ["enterprises", "new"] | ["enterprises", _, "edit"] => EnterpriseFormRoute::preload().await,
-        ["enterprises", _] => EnterpriseRoute::preload().await,
+        ["field"] | ["inspect"] => __preload_field_part().await,
+        [""] | ["enterprises", ..] => __preload_office_part().await,
         _ => {}
     }
 }
-
-split_route!(RosterRoute, RosterPage);
-split_route!(FieldRoute, FieldPage);
-split_route!(InspectRoute, InspectPage);
-split_route!(EnterpriseRoute, EnterprisePage);
-split_route!(EnterpriseFormRoute, EnterpriseFormPage);
-split_route!(RosterImportRoute, RosterImportPage);
