@@ -53,10 +53,10 @@ fn office_part(page: OfficePart) -> AnyView {
     }
 }
 
-/// A route of `App` whose page is in a split part; it has no data to load ahead of its code, as
-/// every page reads the phone's store or the API itself.
-macro_rules! split_route {
-    ($route:ident, $part:ident, $preload_part:ident, $page:expr) => {
+/// Routes of `App` whose pages are in one split part; they have no data to load ahead of their
+/// code, as every page reads the phone's store or the API itself.
+macro_rules! split_routes {
+    ($part:ident, $preload_part:ident: $($route:ident => $page:expr),+) => {$(
         pub struct $route;
 
         impl LazyRoute for $route {
@@ -73,50 +73,25 @@ macro_rules! split_route {
                 $preload_part().await;
             }
         }
-    };
+    )+};
 }
 
-split_route!(
-    FieldRoute,
-    field_part,
-    __preload_field_part,
-    FieldPart::Field
+split_routes!(field_part, __preload_field_part:
+    FieldRoute => FieldPart::Field,
+    InspectRoute => FieldPart::Inspect
 );
-split_route!(
-    InspectRoute,
-    field_part,
-    __preload_field_part,
-    FieldPart::Inspect
-);
-split_route!(
-    RosterRoute,
-    office_part,
-    __preload_office_part,
-    OfficePart::Roster
-);
-split_route!(
-    EnterpriseRoute,
-    office_part,
-    __preload_office_part,
-    OfficePart::Enterprise
-);
-split_route!(
-    EnterpriseFormRoute,
-    office_part,
-    __preload_office_part,
-    OfficePart::EnterpriseForm
-);
-split_route!(
-    RosterImportRoute,
-    office_part,
-    __preload_office_part,
-    OfficePart::RosterImport
+split_routes!(office_part, __preload_office_part:
+    RosterRoute => OfficePart::Roster,
+    EnterpriseRoute => OfficePart::Enterprise,
+    EnterpriseFormRoute => OfficePart::EnterpriseForm,
+    RosterImportRoute => OfficePart::RosterImport
 );
 
 /// Loads the split code of the page at `path`, so that the page hydrates with the rest of the app
 /// in one turn. (With `hydrate_lazy`, the app's own effects, like the session check, would change
 /// what the page renders while its code loads, and its hydration would then fail.) Every split
-/// route of `App` must be here: `hydrate_body` refuses a route whose code is not loaded.
+/// route's path of `App` must lead to its part here: `hydrate_body` refuses a route whose code is
+/// not loaded.
 #[cfg(feature = "hydrate")]
 pub async fn load_page_code(path: &str) {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
