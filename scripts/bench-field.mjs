@@ -1,9 +1,11 @@
-// Field benchmarks (not tests): what a phone downloads on its first visit, compressed as a
-// server or CDN would send it, and how long one 12-megapixel photo takes to be downscaled, encoded
-// and hashed in headless Chromium. Usage: node scripts/bench-field.mjs <base-url>
+// Field benchmarks (not tests): what a phone downloads on its first visit, as the server sends
+// it to a browser that accepts gzip or brotli; how long that first visit takes on a slow
+// network; and how long one 12-megapixel photo takes to be downscaled, encoded and hashed in
+// headless Chromium. Usage: node scripts/bench-field.mjs <base-url>
+import * as http from 'http';
 import { createRequire } from 'module';
+import * as net from 'net';
 import * as path from 'path';
-import * as zlib from 'zlib';
 
 const require = createRequire(path.resolve('end2end/package.json'));
 const { chromium } = require('@playwright/test');
@@ -13,19 +15,34 @@ const PHOTOS = 5;
 
 const kb = (bytes) => (bytes / 1024).toFixed(1);
 
+// The bytes that cross the network for `asset` when the browser accepts `encoding`: the body as
+// sent, not decoded (which `fetch` would do).
+function sentBytes(asset, encoding) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${base}${asset}`, { headers: { 'Accept-Encoding': encoding } }, (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => resolve(response.statusCode === 200 ? Buffer.concat(chunks) : null));
+      })
+      .on('error', reject);
+  });
+}
+
 async function download(asset) {
-  const response = await fetch(`${base}${asset}`);
-  return response.ok ? Buffer.from(await response.arrayBuffer()) : null;
+  const raw = await sentBytes(asset, 'identity');
+  if (!raw) return null;
+  const gzip = (await sentBytes(asset, 'gzip')).length;
+  const brotli = (await sentBytes(asset, 'br')).length;
+  return { raw: raw.length, gzip, brotli, text: raw.toString() };
 }
 
 function report(title, files) {
-  let total = { raw: 0, gzip: 0, brotli: 0 };
+  const total = { raw: 0, gzip: 0, brotli: 0 };
   console.log(`${title}:`);
-  for (const [name, bytes] of files) {
-    const gzip = zlib.gzipSync(bytes, { level: 9 }).length;
-    const brotli = zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-    total = { raw: total.raw + bytes.length, gzip: total.gzip + gzip, brotli: total.brotli + brotli };
-    console.log(`  ${name}: ${kb(bytes.length)} KB raw, ${kb(gzip)} KB gzip, ${kb(brotli)} KB brotli`);
+  for (const [name, sizes] of files) {
+    for (const key of Object.keys(total)) total[key] += sizes[key];
+    console.log(`  ${name}: ${kb(sizes.raw)} KB raw, ${kb(sizes.gzip)} KB gzip, ${kb(sizes.brotli)} KB brotli`);
   }
   console.log(`  total: ${kb(total.raw)} KB raw, ${kb(total.gzip)} KB gzip, ${kb(total.brotli)} KB brotli`);
 }
@@ -34,36 +51,90 @@ function report(title, files) {
 // the phone waits for before the sign-in page works. Then the service worker's offline copy:
 // every other page and split file, fetched in the background once the page runs.
 async function firstVisit() {
-  const html = await (await fetch(`${base}/login`)).text();
-  const assets = [...html.matchAll(/(?:href|src)="(\/pkg\/[^"]+)"/g)].map((match) => match[1]);
+  const page = await download('/login');
+  const assets = [...page.text.matchAll(/(?:href|src)="(\/pkg\/[^"]+)"/g)].map((match) => match[1]);
   // The hydration script imports the JS, which fetches the wasm of the same build.
-  const wasm = html.match(/\/pkg\/[^"']+\.wasm/)?.[0];
-  const critical = [['HTML /login', Buffer.from(html)]];
+  const wasm = page.text.match(/\/pkg\/[^"']+\.wasm/)?.[0];
+  const critical = [['HTML /login', page]];
   const seen = new Set([...assets, wasm].filter(Boolean));
   for (const asset of seen) {
-    const bytes = await download(asset);
-    if (bytes) critical.push([asset, bytes]);
+    const sizes = await download(asset);
+    if (sizes) critical.push([asset, sizes]);
   }
   report('First visit, before the sign-in page works', critical);
 
-  const worker = await (await fetch(`${base}/sw.js`)).text();
+  const worker = (await download('/sw.js')).text;
   const precache = JSON.parse(worker.match(/const PRECACHE = (\[.*\]);/)[1]);
   const background = [];
   // Pages and built files; the icons and the web app manifest are not part of the budget.
   const counted = (file) => file.startsWith('/pkg/') || !file.includes('.');
   for (const asset of precache.filter((file) => counted(file) && !seen.has(file) && file !== '/login')) {
-    const bytes = await download(asset);
-    if (bytes) background.push([asset, bytes]);
+    const sizes = await download(asset);
+    if (sizes) background.push([asset, sizes]);
   }
   report("First visit, the service worker's offline copy (in the background)", background);
   report('First visit, everything', [...critical, ...background]);
 }
 
-async function photoTimes() {
-  const browser = await chromium.launch({
+// A slow mobile network in front of the server ("Slow 3G": 400 ms round trip, 400 kbit/s each
+// way), as a TCP relay, so that it slows the service worker's fetches as well as the page's. The
+// bandwidth is one link shared by every connection, as on a phone.
+async function slowNetwork(target, { roundTripMs = 400, kbitPerSecond = 400 } = {}) {
+  const bytesPerMs = kbitPerSecond / 8;
+  const down = { freeAt: 0 };
+  const up = { freeAt: 0 };
+  const relay = (from, to, link) => {
+    let lastArrival = 0;
+    from.on('data', (chunk) => {
+      const now = Date.now();
+      link.freeAt = Math.max(now, link.freeAt) + chunk.length / bytesPerMs;
+      lastArrival = link.freeAt + roundTripMs / 2;
+      setTimeout(() => to.write(chunk), lastArrival - now);
+    });
+    from.on('end', () => setTimeout(() => to.end(), Math.max(0, lastArrival - Date.now())));
+    from.on('error', () => to.destroy());
+  };
+  const server = net.createServer((phone) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    relay(phone, upstream, up);
+    relay(upstream, phone, down);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+function launchChromium() {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+// A first visit on the slow network, from an empty browser: when the sign-in page answers input
+// (the app marks `<html data-hydrated>`), and when the service worker holds the offline copy
+// (it activates only once every file is in its cache).
+async function slowFirstVisit() {
+  const network = await slowNetwork(new URL(base));
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+  const started = Date.now();
+  await page.goto(`${network.url}/login`);
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached', timeout: 120_000 });
+  const usable = Date.now() - started;
+  await page.evaluate(() => Promise.race([
+    navigator.serviceWorker.ready,
+    new Promise((_, fail) => setTimeout(() => fail(new Error('no active service worker after 5 minutes')), 300_000)),
+  ]).then(() => true));
+  const offline = Date.now() - started;
+  await browser.close();
+  network.close();
+  console.log('First visit on a slow network (400 ms round trip, 400 kbit/s), empty browser:');
+  console.log(`  sign-in page answers input after ${(usable / 1000).toFixed(1)} s`);
+  console.log(`  offline copy complete (service worker active) after ${(offline / 1000).toFixed(1)} s`);
+}
+
+async function photoTimes() {
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
   const stored = [];
   page.on('pageerror', (error) => console.error('page error:', error.message));
@@ -73,6 +144,8 @@ async function photoTimes() {
     if (found) stored.push(found.slice(1).map(Number));
   });
   await page.goto(`${base}/login`);
+  // Typed before hydration, the name would be wiped by it.
+  await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
   await page.locator('input[name=username]').fill('insp01a');
   await page.locator('input[name=password]').fill('demo-inspector');
   await page.locator('button[type=submit]').click();
@@ -98,4 +171,5 @@ async function photoTimes() {
 }
 
 await firstVisit();
+await slowFirstVisit();
 await photoTimes();

@@ -364,10 +364,39 @@ pub fn detail_text(i18n: I18n, detail: &FieldError) -> String {
 
 /// "14:05": a moment as the phone's clock shows it (in its own time zone).
 pub fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-        at.timestamp_millis() as f64
-    ));
+    let date = phone_date(at);
     format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+/// "2026-11-28 14:05": a moment as the phone's clock shows it, with its date.
+pub fn local_date_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    let date = phone_date(at);
+    format!(
+        "{}-{:02}-{:02} {}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        local_time(at)
+    )
+}
+
+fn phone_date(at: chrono::DateTime<chrono::Utc>) -> js_sys::Date {
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        at.timestamp_millis() as f64
+    ))
+}
+
+/// `value` rounded to `places` decimals ("12.3"). Integer arithmetic on purpose: Rust's float
+/// formatting (`{:.1}`) would add its own code and tables to the browser build.
+pub fn decimal(value: f64, places: u32) -> String {
+    let scale = 10_u64.pow(places);
+    let scaled = (value * scale as f64).round() as i64;
+    let sign = if scaled < 0 { "-" } else { "" };
+    let (whole, fraction) = (scaled.unsigned_abs() / scale, scaled.unsigned_abs() % scale);
+    match places {
+        0 => format!("{sign}{whole}"),
+        _ => format!("{sign}{whole}.{fraction:0width$}", width = places as usize),
+    }
 }
 
 /// Today in the user's time zone, for licence warnings.
@@ -379,4 +408,21 @@ pub fn today() -> chrono::NaiveDate {
         now.get_date(),
     )
     .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal;
+
+    #[test]
+    fn decimal_rounds_to_its_places() {
+        assert_eq!(decimal(12.34, 1), "12.3");
+        assert_eq!(decimal(0.05, 1), "0.1");
+        assert_eq!(decimal(3.0, 1), "3.0");
+        assert_eq!(decimal(116.397128, 6), "116.397128");
+        assert_eq!(decimal(39.9, 6), "39.900000");
+        assert_eq!(decimal(-0.000001, 6), "-0.000001");
+        assert_eq!(decimal(-12.5, 1), "-12.5");
+        assert_eq!(decimal(171.6, 0), "172");
+    }
 }

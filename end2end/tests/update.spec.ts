@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { accounts, login, Build, OwnServer, releaseBuild, waitForServiceWorker } from './helpers';
 
 const server = new OwnServer(3292);
@@ -41,6 +42,15 @@ function nextBuild(): { build: Build; hashes: Record<string, string> } {
       for (let at = bytes.indexOf(from); at >= 0; at = bytes.indexOf(from, at + 1)) bytes.write(to, at);
     }
     fs.writeFileSync(path.join(pkg, file), bytes);
+  }
+  // And its compressed copies, which the server prefers, are written anew from those bytes.
+  for (const file of fs.readdirSync(pkg)) {
+    if (/\.(br|gz)$/.test(file)) fs.rmSync(path.join(pkg, file));
+  }
+  for (const file of fs.readdirSync(pkg).filter((name) => /\.(js|wasm|css)$/.test(name))) {
+    const bytes = fs.readFileSync(path.join(pkg, file));
+    fs.writeFileSync(path.join(pkg, `${file}.gz`), zlib.gzipSync(bytes));
+    fs.writeFileSync(path.join(pkg, `${file}.br`), zlib.brotliCompressSync(bytes));
   }
   const binary = path.join(dir, 'steelcheck');
   fs.copyFileSync(releaseBuild.binary, binary);

@@ -141,10 +141,10 @@ pub async fn capture(
         .await
         .map_err(CaptureError::Store)?;
     leptos::logging::log!(
-        "photo stored: {} -> {} bytes, {width}x{height}, {:.0} ms",
-        file.size(),
+        "photo stored: {} -> {} bytes, {width}x{height}, {} ms",
+        file.size() as u64,
         bytes.len(),
-        js_sys::Date::now() - started
+        (js_sys::Date::now() - started) as u64
     );
     Ok(PhotoInfo {
         sha256,

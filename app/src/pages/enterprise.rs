@@ -6,7 +6,9 @@ use leptos_router::hooks::use_params_map;
 use crate::api;
 use crate::model::Enterprise;
 use crate::pages::roster::LicenceBadge;
-use crate::ui::{require_login, today, use_i18n, use_session, FailureNotice};
+use crate::ui::{
+    decimal, local_date_time, require_login, today, use_i18n, use_session, FailureNotice,
+};
 
 #[component]
 pub fn EnterprisePage() -> impl IntoView {
@@ -66,16 +68,13 @@ fn EnterpriseDetail(enterprise: Enterprise) -> impl IntoView {
         ),
         (
             "column.location",
-            text(location.map(|at| format!("{:.6}, {:.6}", at.lat, at.lng))),
+            text(location.map(|at| format!("{}, {}", decimal(at.lat, 6), decimal(at.lng, 6)))),
         ),
         (
             "column.notes",
             text(Some(notes).filter(|notes| !notes.is_empty())),
         ),
-        (
-            "column.updated_at",
-            updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        ),
+        ("column.updated_at", local_date_time(updated_at)),
     ];
     view! {
         <section class="card stack">

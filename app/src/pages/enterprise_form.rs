@@ -67,13 +67,13 @@ impl Fields {
         self.lat.set(
             enterprise
                 .location
-                .map(|at| at.lat.to_string())
+                .map(|at| coordinate_text(at.lat))
                 .unwrap_or_default(),
         );
         self.lng.set(
             enterprise
                 .location
-                .map(|at| at.lng.to_string())
+                .map(|at| coordinate_text(at.lng))
                 .unwrap_or_default(),
         );
         self.notes.set(enterprise.notes.clone());
@@ -117,6 +117,15 @@ impl Fields {
             notes: text(self.notes),
         })
     }
+}
+
+/// A coordinate as it was stored, every digit kept (JavaScript's number formatting: Rust's
+/// would add its float formatting code to the browser build).
+fn coordinate_text(value: f64) -> String {
+    js_sys::Number::from(value)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
 }
 
 #[component]

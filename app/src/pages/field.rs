@@ -14,7 +14,7 @@ use crate::field::{new_id, now};
 use crate::model::inspection::{DraftStatus, EnterpriseSnapshot, Inspection};
 use crate::model::sync::FollowUp;
 use crate::model::Enterprise;
-use crate::ui::{require_login, today, use_i18n, use_session, I18n};
+use crate::ui::{decimal, local_date_time, require_login, today, use_i18n, use_session, I18n};
 
 /// At most this many roster matches are listed; typing narrows them down.
 const MATCHES_SHOWN: usize = 20;
@@ -63,14 +63,14 @@ pub fn FieldPage() -> impl IntoView {
     let offline = move || matches!(sync.state.get(), SyncState::Waiting { .. });
 
     let matches = Memo::new(move |_| {
-        let text = search.get().trim().to_lowercase();
+        let text = search.get().trim().to_ascii_lowercase();
         roster.with(|enterprises| {
             enterprises
                 .iter()
                 .filter(|e| {
                     text.is_empty()
-                        || e.name.to_lowercase().contains(&text)
-                        || e.credit_code.to_lowercase().contains(&text)
+                        || e.name.to_ascii_lowercase().contains(&text)
+                        || e.credit_code.to_ascii_lowercase().contains(&text)
                 })
                 .take(MATCHES_SHOWN)
                 .cloned()
@@ -297,7 +297,7 @@ fn DraftRow(
             .with(|all| all.get(&draft.id).cloned())
             .unwrap_or_else(|| stored.clone())
     });
-    let started = draft.started_at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let started = local_date_time(draft.started_at);
     // Sent ones belong to the server now; a reviewer may still return them for correction.
     let editable = draft.status != DraftStatus::Sent;
     let comment = draft
@@ -366,5 +366,5 @@ async fn storage_text(i18n: I18n) -> Option<String> {
 
 /// Bytes as megabytes with one decimal, as the storage line and the upload progress show them.
 fn megabytes(bytes: f64) -> String {
-    format!("{:.1}", bytes / 1_048_576.0)
+    decimal(bytes / 1_048_576.0, 1)
 }

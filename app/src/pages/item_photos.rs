@@ -9,7 +9,7 @@ use crate::field::evidence;
 use crate::field::photo::{self, saved_size};
 use crate::field::store;
 use crate::model::inspection::{Inspection, PhotoInfo};
-use crate::ui::use_i18n;
+use crate::ui::{local_date_time, use_i18n};
 
 /// A `blob:` address for stored bytes, released when the component that asked goes away.
 fn stored_image(sha256: String) -> RwSignal<Option<String>> {
@@ -123,7 +123,7 @@ fn PhotoViewer(
         photo.width,
         photo.height,
         photo.bytes / 1024,
-        photo.taken_at.format("%Y-%m-%d %H:%M UTC"),
+        local_date_time(photo.taken_at),
         photo.sha256
     );
     let remove = move |_| {

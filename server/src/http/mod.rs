@@ -15,6 +15,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -58,6 +59,14 @@ pub fn app(state: AppState) -> Router {
         .leptos_routes(&state, page_routes, move || app::shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
+        ))
+        // Pages and API answers are compressed as they go out (photos are not: JPEG is already
+        // compressed). The built files are sent as the `.br` or `.gz` the release build wrote
+        // beside them, so they carry the header that a cache between phone and server needs.
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::VARY,
+            HeaderValue::from_static("accept-encoding"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

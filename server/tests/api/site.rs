@@ -1,7 +1,11 @@
-//! Health check, the server-rendered pages, security headers and the OpenAPI document.
+//! Health check, the server-rendered pages, security headers, compression and the OpenAPI
+//! document.
+
+use std::io::Read;
 
 use super::common::TestApp;
-use axum::http::{header, Method, StatusCode};
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
 
 #[tokio::test]
 async fn healthz_answers_when_the_database_does() {
@@ -57,6 +61,40 @@ async fn every_page_renders_on_the_server_without_user_data() {
             reply.text.contains("</html>"),
             "{path} renders a whole page"
         );
+    }
+}
+
+#[tokio::test]
+async fn pages_and_api_answers_are_compressed_for_phones_that_accept_it() {
+    let app = TestApp::new().await;
+    let accepting = |path: &str, encodings: &str| {
+        Request::get(path)
+            .header(header::ACCEPT_ENCODING, encodings)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (path, content) in [
+        ("/login", "用户名"),
+        ("/api/v1/openapi.json", "\"openapi\""),
+    ] {
+        let plain = app.request(Method::GET, path, None, None).await;
+        assert!(
+            !plain.headers.contains_key(header::CONTENT_ENCODING),
+            "{path}"
+        );
+
+        let gzip = app.send(accepting(path, "gzip")).await;
+        assert_eq!(gzip.headers[header::CONTENT_ENCODING], "gzip", "{path}");
+        assert_eq!(gzip.headers[header::VARY], "accept-encoding", "{path}");
+        assert!(gzip.bytes.len() < plain.bytes.len(), "{path}");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&gzip.bytes[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        assert!(text.contains(content), "{path}");
+
+        let brotli = app.send(accepting(path, "br, gzip")).await;
+        assert_eq!(brotli.headers[header::CONTENT_ENCODING], "br", "{path}");
     }
 }
 
