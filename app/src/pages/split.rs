@@ -1,11 +1,13 @@
-//! The pages behind the sign-in, split off the main wasm (`cargo leptos build --split`) in two
-//! parts: the field pages and the office pages. A first visit downloads the app shell and the
-//! sign-in page; a part's code arrives when one of its pages is opened (the server names its files
-//! in the page's head, and the service worker keeps every split file for use with no network).
-//! Two parts rather than one per page: pages of one part share most of their code, and fewer
-//! files compress better.
+//! The pages behind the sign-in, split off the main wasm (`cargo leptos build --split`) as one
+//! part. A first visit downloads the app shell and the sign-in page; the part arrives when one of
+//! its pages is opened (the server names its files in the page's head), and the service worker
+//! keeps it for use with no network.
 //!
-//! The split points are extern functions that the split tool links; that is the unsafe code the
+//! One part rather than one per page or one per group of pages: the pages share most of their
+//! code, one file compresses better, and every phone keeps all of it for offline use anyway (the
+//! README gives the sizes of each layout).
+//!
+//! The split point is an extern function that the split tool links; that is the unsafe code the
 //! `#[lazy]` macro writes here.
 #![allow(unsafe_code)]
 
@@ -19,16 +21,10 @@ use super::inspect::InspectPage;
 use super::roster::RosterPage;
 use super::roster_import::RosterImportPage;
 
-/// The field pages, used on the phone with or without a network.
 #[repr(u8)]
-pub enum FieldPart {
+pub enum SignedInPage {
     Field,
     Inspect,
-}
-
-/// The office pages, which need the network anyway.
-#[repr(u8)]
-pub enum OfficePart {
     Roster,
     Enterprise,
     EnterpriseForm,
@@ -36,27 +32,21 @@ pub enum OfficePart {
 }
 
 #[lazy]
-fn field_part(page: FieldPart) -> AnyView {
+fn signed_in_pages(page: SignedInPage) -> AnyView {
     match page {
-        FieldPart::Field => view! { <FieldPage/> }.into_any(),
-        FieldPart::Inspect => view! { <InspectPage/> }.into_any(),
+        SignedInPage::Field => view! { <FieldPage/> }.into_any(),
+        SignedInPage::Inspect => view! { <InspectPage/> }.into_any(),
+        SignedInPage::Roster => view! { <RosterPage/> }.into_any(),
+        SignedInPage::Enterprise => view! { <EnterprisePage/> }.into_any(),
+        SignedInPage::EnterpriseForm => view! { <EnterpriseFormPage/> }.into_any(),
+        SignedInPage::RosterImport => view! { <RosterImportPage/> }.into_any(),
     }
 }
 
-#[lazy]
-fn office_part(page: OfficePart) -> AnyView {
-    match page {
-        OfficePart::Roster => view! { <RosterPage/> }.into_any(),
-        OfficePart::Enterprise => view! { <EnterprisePage/> }.into_any(),
-        OfficePart::EnterpriseForm => view! { <EnterpriseFormPage/> }.into_any(),
-        OfficePart::RosterImport => view! { <RosterImportPage/> }.into_any(),
-    }
-}
-
-/// Routes of `App` whose pages are in one split part; they have no data to load ahead of their
+/// Routes of `App` whose pages are in the split part; they have no data to load ahead of their
 /// code, as every page reads the phone's store or the API itself.
 macro_rules! split_routes {
-    ($part:ident, $preload_part:ident: $($route:ident => $page:expr),+) => {$(
+    ($($route:ident => $page:ident),+) => {$(
         pub struct $route;
 
         impl LazyRoute for $route {
@@ -65,39 +55,35 @@ macro_rules! split_routes {
             }
 
             async fn view(_route: Self) -> AnyView {
-                $part($page).await
+                signed_in_pages(SignedInPage::$page).await
             }
 
             async fn preload() {
                 #[cfg(feature = "hydrate")]
-                $preload_part().await;
+                __preload_signed_in_pages().await;
             }
         }
     )+};
 }
 
-split_routes!(field_part, __preload_field_part:
-    FieldRoute => FieldPart::Field,
-    InspectRoute => FieldPart::Inspect
-);
-split_routes!(office_part, __preload_office_part:
-    RosterRoute => OfficePart::Roster,
-    EnterpriseRoute => OfficePart::Enterprise,
-    EnterpriseFormRoute => OfficePart::EnterpriseForm,
-    RosterImportRoute => OfficePart::RosterImport
+split_routes!(
+    FieldRoute => Field,
+    InspectRoute => Inspect,
+    RosterRoute => Roster,
+    EnterpriseRoute => Enterprise,
+    EnterpriseFormRoute => EnterpriseForm,
+    RosterImportRoute => RosterImport
 );
 
 /// Loads the split code of the page at `path`, so that the page hydrates with the rest of the app
 /// in one turn. (With `hydrate_lazy`, the app's own effects, like the session check, would change
 /// what the page renders while its code loads, and its hydration would then fail.) Every split
-/// route's path of `App` must lead to its part here: `hydrate_body` refuses a route whose code is
-/// not loaded.
+/// route's path of `App` must be matched here: `hydrate_body` refuses a route whose code is not
+/// loaded.
 #[cfg(feature = "hydrate")]
 pub async fn load_page_code(path: &str) {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match segments.as_slice() {
-        ["field"] | ["inspect"] => __preload_field_part().await,
-        [""] | ["enterprises", ..] => __preload_office_part().await,
-        _ => {}
+    if let [""] | ["field"] | ["inspect"] | ["enterprises", ..] = segments.as_slice() {
+        __preload_signed_in_pages().await;
     }
 }
