@@ -247,7 +247,7 @@ async fn add_office(db: &Db, code: &str, name: &str) -> Result<(), CliError> {
     if code.is_empty() || name.is_empty() {
         return Err(CliError("an office needs a code and a name".into()));
     }
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     match offices::insert(&mut tx, code, name).await {
         Err(error) if is_unique_violation(&error) => {
             return Err(CliError(format!("office {code} already exists")))
@@ -307,7 +307,7 @@ async fn add_user(
         return Err(CliError(format!("user {username} already exists")));
     }
     let password_hash = password::hash(read_new_password()?).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let user = users::NewUser {
         username,
         name,
@@ -329,7 +329,7 @@ async fn add_user(
 
 async fn change_password(db: &Db, username: &str) -> Result<(), CliError> {
     let password_hash = password::hash(read_new_password()?).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     if !users::set_password(&mut tx, username, &password_hash).await? {
         return Err(CliError(format!("no user is called {username}")));
     }
@@ -359,7 +359,7 @@ async fn import_roster(db: &Db, file: &std::path::Path, office_code: &str) -> Re
     let bytes = std::fs::read(file)
         .map_err(|error| CliError(format!("cannot read {}: {error}", file.display())))?;
     let rows = roster_import::parse(&bytes).map_err(AppError::Invalid)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let office = offices::find_by_code(&mut tx, office_code)
         .await?
         .ok_or_else(|| {

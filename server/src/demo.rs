@@ -4,7 +4,7 @@
 use app::model::Role;
 
 use crate::auth::password;
-use crate::db::{audit, offices, users, Db};
+use crate::db::{self, audit, offices, users, Db};
 use crate::error::AppError;
 use crate::roster_import;
 
@@ -21,7 +21,7 @@ pub async fn load_if_empty(db: &Db) -> Result<Option<String>, AppError> {
         return Ok(None);
     }
     let roster = roster_import::parse(ROSTER.as_bytes()).map_err(AppError::Invalid)?;
-    let mut tx = db.begin().await?;
+    let mut tx = db::begin_write(db).await?;
     let mut created_offices = Vec::new();
     for line in data_lines(OFFICES) {
         if let [code, name] = line.as_slice() {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{ApiJson, ApiQuery, AppState};
 use crate::auth::CurrentUser;
 use crate::db::offices::{self, OfficeRow};
-use crate::db::{audit, enterprises, is_unique_violation, timestamp};
+use crate::db::{audit, begin_write, enterprises, is_unique_violation, timestamp};
 use crate::error::{AppError, AppResult};
 use crate::roster_import;
 
@@ -102,7 +102,7 @@ async fn create_enterprise(
 ) -> AppResult<(StatusCode, ApiJson<Enterprise>)> {
     require_roster_editor(&user)?;
     let input = input.validated().map_err(AppError::invalid)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = begin_write(&state.db).await?;
     let office = target_office(&mut tx, &user, input.office_code.as_deref()).await?;
     let id = enterprises::insert(&mut tx, &office.id, &input)
         .await
@@ -128,7 +128,7 @@ async fn update_enterprise(
 ) -> AppResult<ApiJson<Enterprise>> {
     require_roster_editor(&user)?;
     let input = input.validated().map_err(AppError::invalid)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = begin_write(&state.db).await?;
     let existing = find_visible(&mut tx, &user, &id).await?;
     let office_code = input
         .office_code
@@ -168,7 +168,7 @@ async fn import_roster(
     let body = body?;
     refuse_form_content_type(&headers)?;
     let rows = roster_import::parse(&body).map_err(AppError::Invalid)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = begin_write(&state.db).await?;
     let office = target_office(&mut tx, &user, non_blank(query.office).as_deref()).await?;
     let report = roster_import::apply(&mut tx, &office, rows, &user.user.username).await?;
     tx.commit().await?;

@@ -396,3 +396,28 @@ async fn cross_site_writes_are_refused() {
         .unwrap();
     assert_eq!(app.send(same_site).await.status, StatusCode::CREATED);
 }
+
+/// Edits that arrive together all land: on SQLite a transaction that reads and then writes takes
+/// the write lock first, so the second waits instead of failing with "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_edits_all_land() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let cookie = app.login("head1").await;
+    let ids = [
+        app.create_enterprise("XL01", "First Mill", CODES[0]).await,
+        app.create_enterprise("XL01", "Second Mill", CODES[1]).await,
+    ];
+    let edits = (0..24).map(|round| {
+        let (app, cookie) = (app.clone(), cookie.clone());
+        let (id, code) = (ids[round % 2].clone(), CODES[round % 2]);
+        tokio::spawn(async move {
+            let body = enterprise_json(Some("XL01"), &format!("Mill {round}"), code);
+            app.put(&format!("/api/v1/enterprises/{id}"), &cookie, body)
+                .await
+        })
+    });
+    for edit in futures::future::join_all(edits).await {
+        let reply = edit.unwrap();
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+    }
+}
