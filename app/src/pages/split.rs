@@ -21,6 +21,7 @@ use super::inspect::InspectPage;
 use super::roster::RosterPage;
 use super::roster_import::RosterImportPage;
 
+/// Which page of the part to render.
 #[repr(u8)]
 pub enum SignedInPage {
     Field,
