@@ -7,6 +7,9 @@ const CACHE = `steelcheck-${VERSION}`;
 const PRECACHE = __PRECACHE__;
 // Past this, a page request on a bad network is answered from the cache instead.
 const NAVIGATION_TIMEOUT_MS = 4000;
+// The server says `Vary: accept-encoding`, but the cache holds bodies already decoded: a copy
+// serves whatever encoding the page's own request would have accepted.
+const MATCH = { ignoreVary: true };
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -48,7 +51,7 @@ self.addEventListener("fetch", (event) => {
 // Pages are rendered without user data, so the last copy of a page's address serves any user.
 async function pageFromNetworkThenCache(request, url) {
   const cache = await caches.open(CACHE);
-  const cached = await cache.match(url.pathname);
+  const cached = await cache.match(url.pathname, MATCH);
   try {
     const fromNetwork = fetch(request).then((response) => {
       if (response.ok) cache.put(url.pathname, response.clone());
@@ -66,7 +69,7 @@ async function pageFromNetworkThenCache(request, url) {
 // Built files carry their content hash in their name, so a cached copy is never out of date.
 async function fileFromCacheThenNetwork(request) {
   const cache = await caches.open(CACHE);
-  const cached = await cache.match(request);
+  const cached = await cache.match(request, MATCH);
   if (cached) return cached;
   const response = await fetch(request);
   if (response.ok) cache.put(request, response.clone());
