@@ -31,6 +31,17 @@ export function isoDateInDays(days: number) {
   return date.toISOString().slice(0, 10);
 }
 
+/** Answers item `code` "does not comply" and records its finding: an order to rectify within
+ * `days`. */
+export async function recordFinding(page: Page, code: string, description: string, days: number) {
+  const item = page.locator(`[data-code=${code}]`);
+  await item.getByRole('button', { name: '不符合' }).click();
+  await item.locator('textarea[name=description]').fill(description);
+  await item.getByLabel('责令限期改正').check();
+  await item.locator('input[name=deadline]').fill(isoDateInDays(days));
+  await item.locator('input[name=deadline]').blur();
+}
+
 /** Phones are 360 px wide and used with one thumb: nothing may scroll sideways. */
 export async function expectNoHorizontalScroll(page: Page) {
   const overflow = await page.evaluate(

@@ -2,7 +2,7 @@ import { BrowserContext, expect, Page, test } from '@playwright/test';
 import * as crypto from 'crypto';
 import * as net from 'net';
 import * as path from 'path';
-import { accounts, isoDateInDays, login, OwnServer, storedPhotoBytes, waitForServiceWorker } from './helpers';
+import { accounts, isoDateInDays, login, OwnServer, recordFinding, storedPhotoBytes, waitForServiceWorker } from './helpers';
 
 // Sync under faults: the phone talks to the server through a proxy that can cut a connection in
 // the middle of a request, or swallow a response the server already sent; the server itself is
@@ -300,12 +300,7 @@ test('an inspection the office returns comes back to the phone as a draft to cor
   await c02.getByTestId('take-photo').setInputFiles(photo12mp);
   await expect(c02.getByTestId('photo-thumb')).toHaveCount(1, { timeout: 30_000 });
   // On a second look, one item does not comply: a finding with a deadline.
-  const c03 = page.locator('[data-code=C03]');
-  await c03.getByRole('button', { name: '不符合' }).click();
-  await c03.locator('textarea[name=description]').fill('产品标签不全');
-  await c03.getByLabel('责令限期改正').check();
-  await c03.locator('input[name=deadline]').fill(isoDateInDays(20));
-  await c03.locator('input[name=deadline]').blur();
+  await recordFinding(page, 'C03', '产品标签不全', 20);
   await expect(page.getByTestId('save-mark')).toHaveText('已保存在本机');
   await page.getByTestId('submit').click();
   await expect(page).toHaveURL(/\/field$/);
