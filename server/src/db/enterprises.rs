@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use sqlx::{AnyConnection, FromRow};
 use uuid::Uuid;
 
-use super::{new_id, now, parse_timestamp, Db};
+use super::{new_id, now, parse_timestamp, query_with_coordinates, Db, Query};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct EnterpriseRow {
@@ -224,7 +224,7 @@ pub async fn insert(
     let id = new_id();
     let at = now();
     bind_fields(
-        sqlx::query(
+        query_with_coordinates(
             "INSERT INTO enterprises (office_id, name, credit_code, address, kind, licence_no, \
              licence_scope, licence_expiry, status, latitude, longitude, notes, id, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
@@ -247,7 +247,7 @@ pub async fn update(
     input: &EnterpriseInput,
 ) -> Result<bool, sqlx::Error> {
     let result = bind_fields(
-        sqlx::query(
+        query_with_coordinates(
             "UPDATE enterprises SET office_id = $1, name = $2, credit_code = $3, address = $4, kind = $5, \
              licence_no = $6, licence_scope = $7, licence_expiry = $8, status = $9, latitude = $10, \
              longitude = $11, notes = $12, updated_at = $14 WHERE id = $13",
@@ -261,8 +261,6 @@ pub async fn update(
     .await?;
     Ok(result.rows_affected() == 1)
 }
-
-type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Binds $1..$12 in the order both INSERT and UPDATE name them.
 fn bind_fields<'q>(query: Query<'q>, office_id: &str, input: &EnterpriseInput) -> Query<'q> {

@@ -7,7 +7,7 @@ use app::model::sync::ReviewStatus;
 use chrono::NaiveDate;
 use sqlx::{AnyConnection, FromRow};
 
-use super::{new_id, now, timestamp, Db};
+use super::{new_id, now, query_with_coordinates, timestamp, Db};
 
 /// What the server keeps about an inspection besides its rows.
 #[derive(Debug, Clone, FromRow)]
@@ -187,7 +187,7 @@ async fn insert_rows(conn: &mut AnyConnection, inspection: &Inspection) -> Resul
         }
     }
     for photo in &inspection.photos {
-        sqlx::query(
+        query_with_coordinates(
             "INSERT INTO inspection_photos (inspection_id, sha256, item_code, taken_at, width, \
              height, latitude, longitude) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT DO NOTHING",

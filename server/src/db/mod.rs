@@ -57,6 +57,16 @@ pub async fn begin_write(db: &Db) -> Result<Tx<'static>, sqlx::Error> {
     }
 }
 
+pub type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// A statement that binds coordinates, which may be missing. It is not kept prepared: sqlx 0.8's
+/// `Any` driver sends a missing `f64` as an `f32` NULL (sqlx issue 4284), and once PostgreSQL has
+/// prepared a statement with one type it refuses the other ("incorrect binary data format"), so a
+/// place without a position and one with could not both be saved on one connection.
+pub fn query_with_coordinates(sql: &str) -> Query<'_> {
+    sqlx::query(sql).persistent(false)
+}
+
 /// Timestamps are stored as fixed-width UTC text so that text order is time order on both backends.
 pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)

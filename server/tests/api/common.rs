@@ -68,6 +68,8 @@ impl TestApp {
     }
 
     pub async fn with_photos(keeping: PhotoKeeping) -> TestApp {
+        // The server's own log of a failure (a 500's cause) shows with the failing test's output.
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         let dir = tempfile::tempdir().unwrap();
         let database_url = fresh_database(&dir).await;
         let db = db::connect(&database_url).await.unwrap();

@@ -1,9 +1,11 @@
 //! The roster endpoints: create, read, update, search, and every kind of bad input.
 
 use super::common::{enterprise_json, TestApp, CODES};
+use app::model::{EnterpriseInput, Location};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::json;
+use server::db::{enterprises, offices};
 
 #[tokio::test]
 async fn head_creates_reads_and_updates_in_their_office() {
@@ -420,4 +422,37 @@ async fn concurrent_edits_all_land() {
         let reply = edit.unwrap();
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     }
+}
+
+/// sqlx's Any driver sends a missing coordinate as a NULL `f32`, a present one as an `f64`, and
+/// PostgreSQL once kept the first statement's types for every later use on that connection: after
+/// an import without coordinates, saving an enterprise with a location failed with a 500.
+#[tokio::test]
+async fn locations_may_come_and_go_on_one_connection() {
+    let app = TestApp::new().await;
+    let mut conn = app.db.acquire().await.unwrap();
+    let office = offices::find_by_code(&mut conn, "XL01")
+        .await
+        .unwrap()
+        .unwrap();
+    let input = |code: &str, location: Option<Location>| EnterpriseInput {
+        location,
+        ..serde_json::from_value(enterprise_json(None, "Mill", code)).unwrap()
+    };
+    let somewhere = Some(Location {
+        lat: 30.2,
+        lng: 115.0,
+    });
+    let without = enterprises::insert(&mut conn, &office.id, &input(CODES[0], None))
+        .await
+        .unwrap();
+    let with = enterprises::insert(&mut conn, &office.id, &input(CODES[1], somewhere))
+        .await
+        .unwrap();
+    enterprises::update(&mut conn, &without, &office.id, &input(CODES[0], somewhere))
+        .await
+        .unwrap();
+    enterprises::update(&mut conn, &with, &office.id, &input(CODES[1], None))
+        .await
+        .unwrap();
 }

@@ -6,7 +6,7 @@ use app::model::inspection::{
     Answer, EnterpriseSnapshot, Finding, Inspection, ItemAnswer, Measure, PhotoInfo,
 };
 use app::model::sync::InspectionPush;
-use app::model::{EnterpriseKind, OperatingStatus};
+use app::model::{EnterpriseKind, Location, OperatingStatus};
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use chrono::{Duration, Utc};
@@ -367,6 +367,43 @@ async fn a_push_is_stored_once_and_a_repeat_answers_the_same() {
         .await
         .expect_error(StatusCode::CONFLICT, "conflict");
     assert!(message.contains('5'), "{message}");
+}
+
+/// One photo without a position (the inspector refused it, or the phone had no fix) and one with:
+/// both must land. sqlx's Any driver types a missing coordinate as an `f32` NULL and a present one
+/// as an `f64`, and PostgreSQL refused the second insert once the first had prepared it.
+#[tokio::test]
+async fn photos_with_and_without_a_position_land_in_one_push() {
+    let Scene {
+        app,
+        insp1,
+        enterprise_id,
+        photo,
+    } = scene(PhotoKeeping::Files).await;
+    let mut inspection = complete_inspection(&enterprise_id, CODES[0], &photo);
+    let mut located = inspection.photos[0].clone();
+    located.sha256 = app.upload_photo(&insp1, &jpeg(300_000, 2)).await;
+    located.location = Some(Location {
+        lat: 30.2,
+        lng: 115.0,
+    });
+    inspection.photos.push(located);
+
+    let reply = app.push(&insp1, &inspection).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let id = inspection.id.to_string();
+    let count = |sql| app.count(sql, &id);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM inspection_photos WHERE inspection_id = $1").await,
+        2
+    );
+    assert_eq!(
+        count(
+            "SELECT COUNT(*) FROM inspection_photos WHERE inspection_id = $1 AND latitude = 30.2"
+        )
+        .await,
+        1
+    );
 }
 
 #[tokio::test]
