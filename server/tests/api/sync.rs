@@ -163,6 +163,8 @@ struct Scene {
     insp1: String,
     enterprise_id: String,
     photo: String,
+    /// Complete, of the scene's enterprise, with its photo; not pushed yet.
+    inspection: Inspection,
 }
 
 async fn scene(keeping: PhotoKeeping) -> Scene {
@@ -171,6 +173,7 @@ async fn scene(keeping: PhotoKeeping) -> Scene {
     let insp1 = app.login("insp1").await;
     let photo = app.upload_photo(&insp1, &jpeg(300_000, 1)).await;
     Scene {
+        inspection: complete_inspection(&enterprise_id, CODES[0], &photo),
         app,
         insp1,
         enterprise_id,
@@ -308,10 +311,9 @@ async fn a_push_is_stored_once_and_a_repeat_answers_the_same() {
     let Scene {
         app,
         insp1,
-        enterprise_id,
-        photo,
+        inspection,
+        ..
     } = scene(PhotoKeeping::Files).await;
-    let inspection = complete_inspection(&enterprise_id, CODES[0], &photo);
     let id = inspection.id.to_string();
 
     let first = app.push(&insp1, &inspection).await;
@@ -377,10 +379,9 @@ async fn photos_with_and_without_a_position_land_in_one_push() {
     let Scene {
         app,
         insp1,
-        enterprise_id,
-        photo,
+        mut inspection,
+        ..
     } = scene(PhotoKeeping::Files).await;
-    let mut inspection = complete_inspection(&enterprise_id, CODES[0], &photo);
     let mut located = inspection.photos[0].clone();
     located.sha256 = app.upload_photo(&insp1, &jpeg(300_000, 2)).await;
     located.location = Some(Location {
@@ -411,10 +412,9 @@ async fn a_push_naming_photos_the_server_lacks_lists_them() {
     let Scene {
         app,
         insp1,
-        enterprise_id,
-        photo,
+        mut inspection,
+        ..
     } = scene(PhotoKeeping::ObjectStore).await;
-    let mut inspection = complete_inspection(&enterprise_id, CODES[0], &photo);
     let absent = sha256(b"never uploaded");
     inspection.photos.push(PhotoInfo {
         sha256: absent.clone(),
@@ -438,11 +438,10 @@ async fn bad_pushes_are_refused_with_the_reason_and_store_nothing() {
     let Scene {
         app,
         insp1,
-        enterprise_id,
-        photo,
+        inspection: good,
+        ..
     } = scene(PhotoKeeping::Files).await;
     let other_office_enterprise = app.create_enterprise("XL02", "Far mill", CODES[1]).await;
-    let good = complete_inspection(&enterprise_id, CODES[0], &photo);
     let path = format!("/api/v1/inspections/{}", good.id);
 
     app.request(
@@ -554,8 +553,8 @@ async fn the_site_state_found_updates_the_roster_with_history() {
         insp1,
         enterprise_id,
         photo,
+        mut inspection,
     } = scene(PhotoKeeping::Files).await;
-    let mut inspection = complete_inspection(&enterprise_id, CODES[0], &photo);
     inspection.site_state = OperatingStatus::Suspended;
     inspection.answers.clear();
     inspection.findings.clear();
@@ -592,10 +591,9 @@ async fn a_returned_inspection_comes_back_in_the_pull_and_an_accepted_one_is_fin
     let Scene {
         app,
         insp1,
-        enterprise_id,
-        photo,
+        inspection,
+        ..
     } = scene(PhotoKeeping::Files).await;
-    let inspection = complete_inspection(&enterprise_id, CODES[0], &photo);
     assert_eq!(
         app.push(&insp1, &inspection).await.status,
         StatusCode::CREATED
@@ -753,10 +751,9 @@ async fn replay(order: Vec<u32>) {
     let Scene {
         app,
         insp1,
-        enterprise_id,
-        photo,
+        inspection: base,
+        ..
     } = scene(PhotoKeeping::Files).await;
-    let base = complete_inspection(&enterprise_id, CODES[0], &photo);
     let mut held = 0;
     let mut accepted = Vec::new();
     for n in order {
