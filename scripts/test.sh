@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing (Chromium too), then run every check and test:
 # formatting and clippy on both features, unit and integration tests on SQLite and on the local
-# PostgreSQL, and the end-to-end tests in Chromium against the release build.
+# PostgreSQL, and the end-to-end tests in Chromium against the release build, on each database.
 # Exits non-zero if anything fails; a PostgreSQL that cannot be reached is a failure, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ ensure_postgres() {
 drop_test_databases() {
   psql "$POSTGRES_SERVER/postgres" -Atc \
     "SELECT datname FROM pg_database WHERE datname LIKE 'steelcheck_t_${STEELCHECK_TEST_RUN}_%'" |
-    while read -r name; do psql "$POSTGRES_SERVER/postgres" -qc "DROP DATABASE \"$name\"" >/dev/null; done
+    while read -r name; do psql "$POSTGRES_SERVER/postgres" -qc "DROP DATABASE \"$name\" WITH (FORCE)" >/dev/null; done
 }
 
 step "formatting"
@@ -52,8 +52,16 @@ STEELCHECK_TEST_POSTGRES="$POSTGRES_SERVER" cargo test -p server --tests
 step "release build"
 release_build
 
-step "end-to-end tests in Chromium"
-(cd end2end &&
-  STEELCHECK_BIN="$TARGET_DIR/release/steelcheck" \
-  LEPTOS_SITE_ROOT="$PWD/../target/site" \
-  npx playwright test)
+end_to_end() {
+  (cd end2end &&
+    STEELCHECK_BIN="$TARGET_DIR/release/steelcheck" \
+    LEPTOS_SITE_ROOT="$PWD/../target/site" \
+    npx playwright test)
+}
+
+step "end-to-end tests in Chromium, on SQLite"
+end_to_end
+
+step "end-to-end tests in Chromium, on PostgreSQL"
+ensure_postgres
+STEELCHECK_E2E_POSTGRES="$POSTGRES_SERVER" end_to_end

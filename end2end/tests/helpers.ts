@@ -3,6 +3,7 @@ import { expect, Page } from '@playwright/test';
 import * as crypto from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
+import { freshDatabaseUrl } from '../database';
 
 /** Demo accounts that `steelcheck serve --demo` creates (server/demo/accounts.csv). */
 export const accounts = {
@@ -71,6 +72,7 @@ export const releaseBuild: Build = {
 export class OwnServer {
   private process?: ChildProcess;
   private dataDir = '';
+  private databaseUrl = '';
   private exited: Promise<unknown> = Promise.resolve();
   readonly base: string;
 
@@ -81,6 +83,7 @@ export class OwnServer {
   /** Starts on fresh demo data. */
   async start(build: Build = releaseBuild) {
     this.dataDir = path.join(os.tmpdir(), `steelcheck-e2e-${this.port}-${process.pid}-${Date.now()}`);
+    this.databaseUrl = freshDatabaseUrl(String(this.port));
     await this.run(build);
   }
 
@@ -95,7 +98,7 @@ export class OwnServer {
   private async run(build: Build) {
     this.process = spawn(build.binary, ['serve', '--demo', '--data-dir', this.dataDir, '--addr', `127.0.0.1:${this.port}`], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: '', LEPTOS_SITE_ROOT: build.siteRoot },
+      env: { ...process.env, DATABASE_URL: this.databaseUrl, LEPTOS_SITE_ROOT: build.siteRoot },
       stdio: 'ignore',
     });
     for (let attempt = 0; attempt < 150; attempt++) {
