@@ -27,6 +27,10 @@ const SETTLE_POLLS: u32 = 100;
 const SETTLE_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
 /// How much of a file is read at a time when hashing or copying it into the store.
 const COPY_BUFFER_BYTES: usize = 256 * 1024;
+/// A chunk whose bytes stop coming for this long has ended. A phone that loses its signal often
+/// leaves its connection open with nothing on it, and the photo would stay busy for every later
+/// request until the server restarted.
+const DEFAULT_CHUNK_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The bytes store and the staging folder for uploads in progress. Cheap to clone.
 #[derive(Clone)]
@@ -36,6 +40,7 @@ pub struct PhotoStore {
     max_bytes: u64,
     /// Photos with a request writing to their staging file right now.
     busy: Arc<Mutex<HashSet<String>>>,
+    chunk_idle_timeout: std::time::Duration,
 }
 
 /// How far the upload of one photo has come, from the staging folder.
@@ -85,7 +90,14 @@ impl PhotoStore {
             staging,
             max_bytes,
             busy: Arc::default(),
+            chunk_idle_timeout: DEFAULT_CHUNK_IDLE_TIMEOUT,
         }
+    }
+
+    /// How long a chunk may send nothing before it counts as cut (30 s unless set).
+    pub fn with_chunk_idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.chunk_idle_timeout = timeout;
+        self
     }
 
     /// Files under `data_dir/photos`, staging in `data_dir/uploads`.
@@ -226,7 +238,7 @@ impl PhotoStore {
             .append(true)
             .open(self.staged(sha256))
             .await?;
-        while let Some(piece) = chunk.next().await {
+        while let Some(piece) = self.next_piece(&mut chunk).await {
             let Ok(piece) = piece else {
                 file.flush().await?;
                 return Err(StoreError::Interrupted { held });
@@ -241,6 +253,17 @@ impl PhotoStore {
         }
         file.flush().await?;
         Ok(held)
+    }
+
+    /// The chunk's next bytes; a silence longer than the idle timeout counts as a cut connection.
+    async fn next_piece<S, E>(&self, chunk: &mut S) -> Option<Result<Bytes, ()>>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+    {
+        match tokio::time::timeout(self.chunk_idle_timeout, chunk.next()).await {
+            Ok(piece) => piece.map(|piece| piece.map_err(drop)),
+            Err(_silent) => Some(Err(())),
+        }
     }
 
     /// Re-hashes the whole staged file; a match goes into the store, anything else is discarded.
@@ -476,6 +499,27 @@ mod tests {
             Err(std::io::Error::other("connection reset")),
         ]);
         let result = store.append(&sha256, 0, 10, dropped).await;
+        assert!(matches!(result, Err(StoreError::Interrupted { held: 4 })));
+        let rest = store.append(&sha256, 4, 10, chunk(&photo[4..])).await;
+        assert!(matches!(rest, Ok(Appended::Complete { .. })));
+        assert_eq!(stored(&store, &sha256).await, photo);
+    }
+
+    #[tokio::test]
+    async fn a_chunk_that_goes_silent_ends_and_frees_the_photo() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let [store, _] = stores(&dir);
+        let store = store.with_chunk_idle_timeout(std::time::Duration::from_millis(100));
+        let photo = jpeg(10);
+        let sha256 = sha(&photo);
+        // Four bytes, then nothing, and no end either: a phone that lost its signal.
+        let silent = chunk(&photo[..4]).chain(futures::stream::pending());
+        let result = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            store.append(&sha256, 0, 10, silent),
+        )
+        .await
+        .expect("a silent chunk must end, or the photo stays busy");
         assert!(matches!(result, Err(StoreError::Interrupted { held: 4 })));
         let rest = store.append(&sha256, 4, 10, chunk(&photo[4..])).await;
         assert!(matches!(rest, Ok(Appended::Complete { .. })));
