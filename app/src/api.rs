@@ -1,8 +1,10 @@
 //! The browser's client for `/api/v1`: the same JSON contract phones and scripts use.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
 use crate::model::ApiErrorBody;
 
@@ -23,21 +25,49 @@ impl ApiFailure {
 
 pub type ApiResult<T> = Result<T, ApiFailure>;
 
+/// How long a call may take before the phone gives it up. On a weak signal or a captive network a
+/// connection can fall silent without closing, and the browser would wait on it, and the sync
+/// with it, for many minutes.
+pub const CALL_DEADLINE_MS: i32 = 30_000;
+/// Photo chunks and roster files: up to megabytes over a slow link. A chunk given up still
+/// counts, since the server keeps the bytes that reached it.
+pub const UPLOAD_DEADLINE_MS: i32 = 120_000;
+
+/// A request that the browser abandons (as unreachable) once `deadline_ms` have passed.
+pub fn request(method: Method, path: &str, deadline_ms: i32) -> RequestBuilder {
+    let builder = RequestBuilder::new(path).method(method);
+    match abort_after(deadline_ms) {
+        Some(signal) => builder.abort_signal(Some(&signal)),
+        None => builder,
+    }
+}
+
+/// A signal that fires after `ms`; firing after the answer came changes nothing.
+fn abort_after(ms: i32) -> Option<web_sys::AbortSignal> {
+    let controller = web_sys::AbortController::new().ok()?;
+    let signal = controller.signal();
+    let abort = Closure::once_into_js(move || controller.abort());
+    web_sys::window()?
+        .set_timeout_with_callback_and_timeout_and_arguments_0(abort.unchecked_ref(), ms)
+        .ok()?;
+    Some(signal)
+}
+
 pub async fn get<T: DeserializeOwned>(path: &str) -> ApiResult<T> {
-    read(Request::get(path)).await
+    read(request(Method::GET, path, CALL_DEADLINE_MS)).await
 }
 
 pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
-    send_json(Request::post(path), body).await
+    send_json(request(Method::POST, path, CALL_DEADLINE_MS), body).await
 }
 
 pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> ApiResult<T> {
-    send_json(Request::put(path), body).await
+    send_json(request(Method::PUT, path, CALL_DEADLINE_MS), body).await
 }
 
 /// Posts with no body and no answer to read (logout).
 pub async fn post_empty(path: &str) -> ApiResult<()> {
-    let response = Request::post(path)
+    let response = request(Method::POST, path, CALL_DEADLINE_MS)
         .send()
         .await
         .map_err(|_| ApiFailure::Unreachable)?;
@@ -46,7 +76,7 @@ pub async fn post_empty(path: &str) -> ApiResult<()> {
 
 /// Sends a file's bytes as they are (the server tells CSV from XLSX by content).
 pub async fn post_file<T: DeserializeOwned>(path: &str, file: &web_sys::File) -> ApiResult<T> {
-    let request = Request::post(path)
+    let request = request(Method::POST, path, UPLOAD_DEADLINE_MS)
         .header("Content-Type", "application/octet-stream")
         .body(wasm_bindgen::JsValue::from(file.clone()))
         .map_err(|_| ApiFailure::Unreachable)?;

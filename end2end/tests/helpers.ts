@@ -82,6 +82,9 @@ export class OwnServer {
 
   /** Starts on fresh demo data. */
   async start(build: Build = releaseBuild) {
+    // The last test's server may still hold the port.
+    this.stop();
+    await this.exited;
     this.dataDir = path.join(os.tmpdir(), `steelcheck-e2e-${this.port}-${process.pid}-${Date.now()}`);
     this.databaseUrl = freshDatabaseUrl(String(this.port));
     await this.run(build);
@@ -101,7 +104,10 @@ export class OwnServer {
       env: { ...process.env, DATABASE_URL: this.databaseUrl, LEPTOS_SITE_ROOT: build.siteRoot },
       stdio: 'ignore',
     });
+    const started = this.process;
     for (let attempt = 0; attempt < 150; attempt++) {
+      // Another process answering on the port must not pass for this one.
+      if (started.exitCode !== null) throw new Error(`the server exited while starting (${started.exitCode})`);
       try {
         if ((await fetch(`${this.base}/healthz`)).ok) return;
       } catch {

@@ -22,6 +22,9 @@ class FaultyProxy {
   private recorder?: { marker: string; offsets: number[] };
   private swallow?: { marker: string };
   private hook?: { marker: string; run: () => void };
+  private hang?: { marker: string };
+  /** How many requests `hangRequest` has held. */
+  hung = 0;
   readonly base: string;
 
   constructor(
@@ -57,6 +60,12 @@ class FaultyProxy {
     this.hook = { marker, run };
   }
 
+  /** The next request containing `marker` goes nowhere and is never answered, its connection left
+   * open and silent: a phone on a weak signal. */
+  hangRequest(marker: string) {
+    this.hang = { marker };
+  }
+
   /** The next request containing `marker` reaches the server, but its response never arrives. */
   swallowResponse(marker: string) {
     this.swallow = { marker };
@@ -67,6 +76,7 @@ class FaultyProxy {
     this.sockets.add(client).add(upstream);
     let cutting: { remaining: number } | undefined;
     let swallowing = false;
+    let hanging = false;
     const end = () => {
       client.destroy();
       upstream.destroy();
@@ -106,6 +116,12 @@ class FaultyProxy {
         swallowing = true;
         this.swallow = undefined;
       }
+      if (this.hang && text.includes(this.hang.marker)) {
+        hanging = true;
+        this.hang = undefined;
+        this.hung += 1;
+      }
+      if (hanging) return;
       if (cutting) {
         forward(data.subarray(0, Math.max(0, cutting.remaining)));
         cutting.remaining -= data.length;
@@ -267,6 +283,20 @@ test('the server killed during a sync and restarted receives everything once', a
   await expectAllUploaded(page);
   expect((await serverInspections(page)).sort()).toEqual(made.map((inspection) => inspection.id).sort());
   for (const { sha256 } of made) expect(await serverPhotoDigest(page, sha256)).toBe(sha256);
+});
+
+test('a request left hanging on a silent connection is given up, and the sync goes on', async ({ page, context }) => {
+  // The phone waits out its 30 s deadline for calls.
+  test.setTimeout(150_000);
+  await prepareForTheField(page);
+  await goOffline(context);
+  const { id } = await recordInspection(page, nameplate);
+  proxy.hangRequest(`PUT /api/v1/inspections/${id}`);
+  await goOnline(context);
+  // Not reloaded: a new page would start a new sync and hide a stuck one.
+  await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传', { timeout: 120_000 });
+  expect(proxy.hung).toBe(1);
+  expect(await serverInspections(page)).toEqual([id]);
 });
 
 test('an inspection the server stored whose answer was lost is stored once', async ({ page, context }) => {

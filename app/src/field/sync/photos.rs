@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use gloo_net::http::{Method, Request, RequestBuilder, Response};
+use gloo_net::http::{Method, Response};
 
 use super::verdict::Verdict;
 use crate::api;
@@ -145,8 +145,7 @@ fn header_number(response: &Response, name: &str) -> Option<u64> {
 }
 
 async fn ask(sha256: &str) -> Result<Held, Verdict> {
-    let request = RequestBuilder::new(&address(sha256))
-        .method(Method::HEAD)
+    let request = api::request(Method::HEAD, &address(sha256), api::CALL_DEADLINE_MS)
         .build()
         .map_err(|_| Verdict::Temporary)?;
     let response = api::send(request).await?;
@@ -160,7 +159,7 @@ async fn ask(sha256: &str) -> Result<Held, Verdict> {
 
 async fn send_chunk(sha256: &str, bytes: &[u8], range: Range<u64>) -> Result<ChunkAnswer, Verdict> {
     let slice = &bytes[range.start as usize..range.end as usize];
-    let request = Request::patch(&address(sha256))
+    let request = api::request(Method::PATCH, &address(sha256), api::UPLOAD_DEADLINE_MS)
         .header(UPLOAD_OFFSET, &range.start.to_string())
         .header(UPLOAD_LENGTH, &bytes.len().to_string())
         .header("Content-Type", CHUNK_CONTENT_TYPE)
