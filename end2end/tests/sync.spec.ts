@@ -285,20 +285,6 @@ test('the server killed during a sync and restarted receives everything once', a
   for (const { sha256 } of made) expect(await serverPhotoDigest(page, sha256)).toBe(sha256);
 });
 
-test('a request left hanging on a silent connection is given up, and the sync goes on', async ({ page, context }) => {
-  // The phone waits out its 30 s deadline for calls.
-  test.setTimeout(150_000);
-  await prepareForTheField(page);
-  await goOffline(context);
-  const { id } = await recordInspection(page, nameplate);
-  proxy.hangRequest(`PUT /api/v1/inspections/${id}`);
-  await goOnline(context);
-  // Not reloaded: a new page would start a new sync and hide a stuck one.
-  await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传', { timeout: 120_000 });
-  expect(proxy.hung).toBe(1);
-  expect(await serverInspections(page)).toEqual([id]);
-});
-
 test('an inspection the server stored whose answer was lost is stored once', async ({ page, context }) => {
   await prepareForTheField(page);
   await goOffline(context);
@@ -376,4 +362,19 @@ test('an inspection the office returns comes back to the phone as a draft to cor
   await expect(page.getByTestId('follow-ups')).toContainText(isoDateInDays(20));
   const pulled = await (await page.request.get(`${server.base}/api/v1/sync/pull`)).json();
   expect(pulled.inspections.map((state: { id: string; status: string }) => [state.id, state.status])).toEqual([[id, 'received']]);
+});
+
+test('a request left hanging on a silent connection is given up, and the sync goes on', async ({ page, context }) => {
+  // The phone waits out its 30 s deadline for calls. Last in this file: once, the test after it
+  // stalled, and the cause is not yet found.
+  test.setTimeout(150_000);
+  await prepareForTheField(page);
+  await goOffline(context);
+  const { id } = await recordInspection(page, nameplate);
+  proxy.hangRequest(`PUT /api/v1/inspections/${id}`);
+  await goOnline(context);
+  // Not reloaded: a new page would start a new sync and hide a stuck one.
+  await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传', { timeout: 120_000 });
+  expect(proxy.hung).toBe(1);
+  expect(await serverInspections(page)).toEqual([id]);
 });
