@@ -365,7 +365,7 @@ test('an inspection the office returns comes back to the phone as a draft to cor
 });
 
 test('a request left hanging on a silent connection is given up, and the sync goes on', async ({ page, context }) => {
-  // The phone waits out its 30 s deadline for calls. Last in this file: once, the test after it
+  // The phone waits out its 30 s deadline for calls. Last in this file: twice the test after it
   // stalled, and the cause is not yet found.
   test.setTimeout(150_000);
   await prepareForTheField(page);
