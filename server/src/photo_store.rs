@@ -94,8 +94,9 @@ impl PhotoStore {
         }
     }
 
-    /// How long a chunk may send nothing before it counts as cut (30 s unless set).
-    pub fn with_chunk_idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+    /// How long a chunk may send nothing before it counts as cut (tests wait less than 30 s).
+    #[cfg(test)]
+    fn with_chunk_idle_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.chunk_idle_timeout = timeout;
         self
     }
