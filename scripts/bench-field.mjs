@@ -107,8 +107,14 @@ async function slowNetwork(target, { roundTripMs = 400, kbitPerSecond = 400, acc
     from.on('end', () => setTimeout(() => to.end(), Math.max(0, lastArrival - Date.now())));
     from.on('error', () => to.destroy());
   };
+  let requested = new Map();
   const server = net.createServer((phone) => {
     const upstream = net.connect(Number(target.port), target.hostname);
+    phone.on('data', (chunk) => {
+      for (const [, path] of chunk.toString('latin1').matchAll(/^GET (\S+) HTTP\//gm)) {
+        requested.set(path, (requested.get(path) ?? 0) + 1);
+      }
+    });
     relay(phone, upstream, up, acceptEncoding ? rewriteEncoding : undefined);
     relay(upstream, phone, down);
   });
@@ -117,6 +123,12 @@ async function slowNetwork(target, { roundTripMs = 400, kbitPerSecond = 400, acc
     url: `http://127.0.0.1:${server.address().port}`,
     // Every byte the phone received, HTTP headers and repeated requests included.
     received: () => down.bytes,
+    // The addresses asked for more than once since the last call: a file downloaded twice.
+    repeatedRequests: () => {
+      const repeated = [...requested].filter(([, count]) => count > 1).map(([path, count]) => `${path} ×${count}`);
+      requested = new Map();
+      return repeated;
+    },
     close: () => server.close(),
   };
 }
@@ -137,6 +149,7 @@ async function slowFirstVisit(network) {
   const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
   const started = Date.now();
   const receivedBefore = network.received();
+  network.repeatedRequests();
   await page.goto(`${network.url}/login`);
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached', timeout: 120_000 });
   const usable = Date.now() - started;
@@ -146,8 +159,9 @@ async function slowFirstVisit(network) {
   ]).then(() => true));
   const offline = Date.now() - started;
   const received = network.received() - receivedBefore;
+  const repeated = network.repeatedRequests();
   await browser.close();
-  return { usable, offline, received };
+  return { usable, offline, received, repeated };
 }
 
 async function slowFirstVisits(runs = 3) {
@@ -172,6 +186,8 @@ async function slowFirstVisits(runs = 3) {
     console.log(`    offline copy complete (service worker active) after ${seconds('offline')}`);
     const received = visits.map((visit) => kb(visit.received)).join(', ');
     console.log(`    received by then, headers and every request included: ${received} KB`);
+    const repeated = [...new Set(visits.flatMap((visit) => visit.repeated))];
+    console.log(`    asked for more than once: ${repeated.length ? repeated.join(', ') : 'nothing'}`);
   }
 }
 

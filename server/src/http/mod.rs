@@ -64,6 +64,10 @@ pub fn app(state: AppState) -> Router {
         // compressed). The built files are sent as the `.br` or `.gz` the release build wrote
         // beside them, so they carry the header that a cache between phone and server needs.
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(
+            state.leptos_options.clone(),
+            offline::cache_built_files,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::VARY,
             HeaderValue::from_static("accept-encoding"),
