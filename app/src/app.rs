@@ -1,7 +1,7 @@
 //! The document shell the server renders, and the app's routes.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy};
 
@@ -11,15 +11,19 @@ use crate::pages::not_found::NotFoundPage;
 use crate::pages::split::{
     EnterpriseFormRoute, EnterpriseRoute, FieldRoute, InspectRoute, RosterImportRoute, RosterRoute,
 };
-use crate::ui::{Header, I18n, Session};
+use crate::ui::{initial_lang, Header, I18n, Session};
 
 /// The HTML document around the app; the server renders it for every page address.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    provide_meta_context();
+    let lang = initial_lang();
     view! {
         <!DOCTYPE html>
-        <html lang="zh-CN">
+        <html lang=lang.code()>
             <head>
                 <meta charset="utf-8"/>
+                // Set whole: a text child would carry a hydration marker into the tab's title.
+                <title inner_html=lang.t("app.name")></title>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="theme-color" content="#1d4f7a"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
@@ -38,13 +42,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     let i18n = I18n::provide();
     Session::provide();
     SyncLoop::provide(i18n);
+    // The server writes the page's language and title; a switch in the browser changes both.
+    Effect::new(move |_| {
+        let lang = i18n.lang();
+        let document = document();
+        document.set_title(lang.t("app.name"));
+        if let Some(root) = document.document_element() {
+            let _ = root.set_attribute("lang", lang.code());
+        }
+    });
     view! {
-        // Plain text: the head is rendered after the page, when its signals may be gone.
-        <Title text=i18n.t("app.name")/>
         <Router>
             <Header/>
             <main class="page">

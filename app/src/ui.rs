@@ -43,7 +43,7 @@ pub fn use_i18n() -> I18n {
 
 /// The language the server rendered with: the switch's cookie, Chinese otherwise.
 #[cfg(feature = "ssr")]
-fn initial_lang() -> Lang {
+pub(crate) fn initial_lang() -> Lang {
     use_context::<http::request::Parts>()
         .and_then(|parts| {
             parts
@@ -58,7 +58,7 @@ fn initial_lang() -> Lang {
 
 /// The same choice read back in the browser, so hydration sees what the server rendered.
 #[cfg(not(feature = "ssr"))]
-fn initial_lang() -> Lang {
+pub(crate) fn initial_lang() -> Lang {
     document_cookie()
         .and_then(|cookie| Lang::from_cookie_header(&cookie))
         .unwrap_or_default()

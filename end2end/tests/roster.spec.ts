@@ -56,12 +56,19 @@ test('inspectors read the roster but cannot change it', async ({ page }) => {
 
 test('the interface switches to English and back', async ({ page }) => {
   await login(page, accounts.head);
+  await expect(page).toHaveTitle('钢铁专项检查');
   await page.getByRole('button', { name: 'EN' }).click();
   await expect(page.getByRole('heading', { name: 'Enterprise roster' })).toBeVisible();
+  // The tab's title and the page's language (for screen readers and fonts) follow the switch.
+  await expect(page).toHaveTitle('SteelCheck');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
   await page.reload();
   await expect(page.getByRole('heading', { name: 'Enterprise roster' })).toBeVisible();
+  await expect(page).toHaveTitle('SteelCheck');
   await page.getByRole('button', { name: '中文' }).click();
   await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
+  await expect(page).toHaveTitle('钢铁专项检查');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
 });
 
 test('a head adds an enterprise; a wrong credit code is explained next to the field', async ({ page }) => {

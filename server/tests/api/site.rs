@@ -31,7 +31,10 @@ async fn pages_render_in_chinese_first_with_the_hydration_script() {
         reply.text.contains("/pkg/steelcheck.js"),
         "hydration script"
     );
-    assert!(reply.text.contains("钢铁专项检查"), "Chinese title");
+    assert!(
+        reply.text.contains("<title>钢铁专项检查</title>"),
+        "Chinese title"
+    );
     assert!(reply.text.contains("用户名"), "login form in Chinese");
 
     let english = app
@@ -40,6 +43,12 @@ async fn pages_render_in_chinese_first_with_the_hydration_script() {
     assert!(
         english.text.contains("Username"),
         "the switch's cookie picks English"
+    );
+    assert!(
+        english.text.contains("<html lang=\"en\"")
+            && english.text.contains("<title>SteelCheck</title>"),
+        "the page says it is English: {}",
+        english.text
     );
 }
 
