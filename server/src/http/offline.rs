@@ -203,25 +203,26 @@ mod tests {
 
     #[tokio::test]
     async fn hashed_built_files_are_kept_for_good_and_nothing_else_is() {
-        let forever = Some("public, max-age=31536000, immutable".to_string());
-        assert_eq!(
-            cache_control(true, "/pkg/steelcheck.W1.wasm").await,
-            (StatusCode::OK, forever)
-        );
-        // A file this build lacks may come with the next one.
-        assert_eq!(
-            cache_control(true, "/pkg/steelcheck.W2.wasm").await,
-            (StatusCode::NOT_FOUND, None)
-        );
-        assert_eq!(
-            cache_control(true, "/favicon.svg").await,
-            (StatusCode::OK, None)
-        );
-        // Without hashes a file keeps its name from build to build.
-        assert_eq!(
-            cache_control(false, "/pkg/steelcheck.W1.wasm").await,
-            (StatusCode::OK, None)
-        );
+        let forever = Some("public, max-age=31536000, immutable");
+        for (hash_files, path, expected) in [
+            (true, "/pkg/steelcheck.W1.wasm", (StatusCode::OK, forever)),
+            // A file this build lacks may come with the next one.
+            (
+                true,
+                "/pkg/steelcheck.W2.wasm",
+                (StatusCode::NOT_FOUND, None),
+            ),
+            (true, "/favicon.svg", (StatusCode::OK, None)),
+            // Without hashes a file keeps its name from build to build.
+            (false, "/pkg/steelcheck.W1.wasm", (StatusCode::OK, None)),
+        ] {
+            let (status, cache) = cache_control(hash_files, path).await;
+            assert_eq!(
+                (status, cache.as_deref()),
+                expected,
+                "{path}, hashed: {hash_files}"
+            );
+        }
     }
 
     #[test]
