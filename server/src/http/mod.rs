@@ -66,7 +66,7 @@ pub fn app(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
             state.leptos_options.clone(),
-            offline::cache_built_files,
+            offline::cache_static_files,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::VARY,

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -53,12 +53,18 @@ async fn service_worker(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// A release build names every file under `/pkg` by its content, so a copy the browser holds is
-/// never out of date. Said so, the service worker's install takes the files the page has just
-/// loaded from the browser's cache. Left unsaid, the browser guesses how long a copy stays good
-/// from the file's age, and right after a deploy it guesses seconds: on a slow network the
-/// worker then downloaded the wasm a second time (877 KB instead of 550 KB received with gzip).
-pub async fn cache_built_files(
+/// How long a browser may keep a static file, so that the service worker's install (which goes
+/// through the browser's cache) neither downloads a file twice nor keeps an old one.
+/// - A release build names every file under `/pkg` by its content: a copy is never out of date.
+///   Left unsaid, the browser guessed how long a copy stays good from the file's age, and right
+///   after a deploy it guessed seconds: on a slow network the worker then downloaded the wasm a
+///   second time (877 KB instead of 550 KB received with gzip).
+/// - Every other file (icons, the manifest, and `/pkg` without hashes) keeps its name from build
+///   to build: the browser asks whether its copy is current (a short `304`) before using it, or a
+///   new build's worker could keep the previous build's manifest for days.
+///
+/// Pages and API answers carry no `Last-Modified`, so they are not static files here.
+pub async fn cache_static_files(
     State(options): State<LeptosOptions>,
     request: Request,
     next: Next,
@@ -69,11 +75,19 @@ pub async fn cache_built_files(
             .path()
             .starts_with(&options.site_pkg_dir_route_base());
     let mut response = next.run(request).await;
-    if built && response.status().is_success() {
-        response.headers_mut().insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=31536000, immutable"),
-        );
+    let headers = response.headers();
+    let static_file = (response.status().is_success()
+        && headers.contains_key(header::LAST_MODIFIED))
+        || response.status() == StatusCode::NOT_MODIFIED;
+    if static_file && !headers.contains_key(header::CACHE_CONTROL) {
+        let policy = if built {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     response
 }
@@ -166,7 +180,6 @@ fn hash_file_path(options: &LeptosOptions) -> Option<std::path::PathBuf> {
 #[cfg(test)]
 mod tests {
     use axum::body::Body;
-    use axum::http::StatusCode;
     use tower::ServiceExt;
     use tower_http::services::ServeDir;
 
@@ -189,7 +202,7 @@ mod tests {
             .fallback_service(ServeDir::new(site.path()))
             .layer(axum::middleware::from_fn_with_state(
                 options,
-                cache_built_files,
+                cache_static_files,
             ))
             .oneshot(Request::get(path).body(Body::empty()).expect("request"))
             .await
@@ -202,8 +215,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hashed_built_files_are_kept_for_good_and_nothing_else_is() {
+    async fn hashed_built_files_are_kept_for_good_and_other_files_are_checked_first() {
         let forever = Some("public, max-age=31536000, immutable");
+        let check_first = Some("no-cache");
         for (hash_files, path, expected) in [
             (true, "/pkg/steelcheck.W1.wasm", (StatusCode::OK, forever)),
             // A file this build lacks may come with the next one.
@@ -212,9 +226,13 @@ mod tests {
                 "/pkg/steelcheck.W2.wasm",
                 (StatusCode::NOT_FOUND, None),
             ),
-            (true, "/favicon.svg", (StatusCode::OK, None)),
+            (true, "/favicon.svg", (StatusCode::OK, check_first)),
             // Without hashes a file keeps its name from build to build.
-            (false, "/pkg/steelcheck.W1.wasm", (StatusCode::OK, None)),
+            (
+                false,
+                "/pkg/steelcheck.W1.wasm",
+                (StatusCode::OK, check_first),
+            ),
         ] {
             let (status, cache) = cache_control(hash_files, path).await;
             assert_eq!(
