@@ -10,6 +10,8 @@ mod pages;
 mod ui;
 
 pub use app::{shell, App};
+#[cfg(feature = "ssr")]
+pub use pages::split::OFFICE_PART;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -19,8 +21,18 @@ pub fn hydrate() {
         .and_then(|window| window.location().pathname().ok())
         .unwrap_or_default();
     wasm_bindgen_futures::spawn_local(async move {
-        pages::split::load_page_code(&path).await;
-        leptos::mount::hydrate_body(App);
+        match pages::split::load_page_code(&path).await {
+            Ok(()) => leptos::mount::hydrate_body(App),
+            // The page's code could not be fetched (no network, and this phone never kept it):
+            // its server-rendered markup cannot hydrate, so the app renders the page anew, which
+            // then says that it needs the network.
+            Err(_) => {
+                if let Some(body) = leptos::prelude::document().body() {
+                    body.set_inner_html("");
+                }
+                leptos::mount::mount_to_body(App);
+            }
+        }
         mark_hydrated();
         register_service_worker();
     });

@@ -204,9 +204,11 @@ pub fn Header() -> impl IntoView {
             format!("{} · {} {}", me.name, i18n.t(me.role.label_key()), office)
         })
     };
+    // The app's name leads home: the field for inspectors, the roster for the office.
+    let home = move || session.me.get().map_or("/", |me| me.role.home_page());
     view! {
         <header class="app-header">
-            <a class="brand" href="/">{move || i18n.t("app.name")}</a>
+            <a class="brand" href=home>{move || i18n.t("app.name")}</a>
             <span class="user-line" data-testid="user-line">{user_line}</span>
             <nav class="app-nav">
                 <a href="/">{move || i18n.t("nav.roster")}</a>

@@ -5,25 +5,29 @@ import * as os from 'os';
 import * as path from 'path';
 import { freshDatabaseUrl } from '../database';
 
-/** Demo accounts that `steelcheck serve --demo` creates (server/demo/accounts.csv). */
+/** Demo accounts that `steelcheck serve --demo` creates (server/demo/accounts.csv), with the
+ * heading of the page each lands on after signing in. */
 export const accounts = {
-  taskforce: { username: 'zhuanban', password: 'demo-taskforce' },
-  head: { username: 'head01', password: 'demo-head' },
+  taskforce: { username: 'zhuanban', password: 'demo-taskforce', home: '企业名录' },
+  head: { username: 'head01', password: 'demo-head', home: '企业名录' },
   /** Tests that change data use the second office, so the first keeps its six demo enterprises. */
-  otherHead: { username: 'head02', password: 'demo-head' },
-  inspector: { username: 'insp01a', password: 'demo-inspector' },
+  otherHead: { username: 'head02', password: 'demo-head', home: '企业名录' },
+  /** Inspectors start in the field. */
+  inspector: { username: 'insp01a', password: 'demo-inspector', home: '现场检查' },
 };
 
+type Account = (typeof accounts)[keyof typeof accounts];
+
 /** Signs in through the login page (of the server at `base`, the test's own by default) and
- * waits for the roster. */
-export async function login(page: Page, who: { username: string; password: string }, base = '') {
+ * waits for the page the account lands on. */
+export async function login(page: Page, who: Account, base = '') {
   await page.goto(`${base}/login`);
   // Typed before hydration, the fields would be reset by it.
   await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
   await page.locator('input[name=username]').fill(who.username);
   await page.locator('input[name=password]').fill(who.password);
   await page.getByRole('button', { name: '登录' }).click();
-  await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: who.home })).toBeVisible();
 }
 
 /** The date `days` from today, as a date input takes it. */

@@ -47,11 +47,17 @@ test('expired and expiring licences are flagged', async ({ page }) => {
   await expect(page.locator('.badge.danger').first()).toBeVisible();
 });
 
-test('inspectors read the roster but cannot change it', async ({ page }) => {
+test('inspectors start in the field, and read the roster but cannot change it', async ({ page }) => {
   await login(page, accounts.inspector);
+  await expect(page).toHaveURL(/\/field$/);
+  // The roster's code is not on the phone until a roster page is first opened.
+  await page.getByRole('link', { name: '企业名录' }).click();
   await expect(page.getByTestId('roster-total')).toHaveText('共 6 家企业');
   await expect(page.getByRole('link', { name: '新增企业' })).toHaveCount(0);
   await expect(page.getByRole('link', { name: '导入名录' })).toHaveCount(0);
+  // The app's name leads an inspector home, to the field.
+  await page.getByRole('link', { name: '钢铁专项检查' }).click();
+  await expect(page.getByRole('heading', { name: '现场检查' })).toBeVisible();
 });
 
 test('the interface switches to English and back', async ({ page }) => {

@@ -341,7 +341,7 @@ test('a session that expires offline keeps everything; after signing in, sync co
   await page.locator('input[name=username]').fill(accounts.inspector.username);
   await page.locator('input[name=password]').fill(accounts.inspector.password);
   await page.getByRole('button', { name: '登录', exact: true }).click();
-  await expect(page.getByRole('heading', { name: '企业名录' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: accounts.inspector.home })).toBeVisible();
   // Signing in resumes the sync; nothing else is needed.
   await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传', { timeout: 30_000 });
   await expectAllUploaded(page);

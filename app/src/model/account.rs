@@ -37,6 +37,15 @@ impl Role {
         self != Role::Inspector
     }
 
+    /// Where the app opens after signing in: inspectors work in the field (whose pages the
+    /// phone keeps for use with no network), heads and the task force on the roster.
+    pub fn home_page(self) -> &'static str {
+        match self {
+            Role::Inspector => "/field",
+            Role::Head | Role::Taskforce => "/",
+        }
+    }
+
     pub fn label_key(self) -> &'static str {
         match self {
             Role::Inspector => "role.inspector",

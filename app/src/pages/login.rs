@@ -40,10 +40,11 @@ pub fn LoginPage() -> impl IntoView {
             match api::post::<_, Me>("/api/v1/auth/login", &credentials).await {
                 Ok(me) => {
                     failure.set(None);
+                    let home = me.role.home_page();
                     session.signed_in(me);
                     // Whatever waited for this login goes up now.
                     sync.run_now();
-                    navigate("/", NavigateOptions::default());
+                    navigate(home, NavigateOptions::default());
                 }
                 Err(error) => failure.set(Some(error)),
             }

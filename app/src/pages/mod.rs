@@ -6,6 +6,7 @@ pub mod field;
 pub mod inspect;
 mod item_photos;
 pub mod login;
+pub mod needs_network;
 pub mod not_found;
 pub mod roster;
 pub mod roster_import;

@@ -1,53 +1,75 @@
-//! The pages behind the sign-in, split off the main wasm (`cargo leptos build --split`) as one
-//! part. A first visit downloads the app shell and the sign-in page; the part arrives when one of
-//! its pages is opened (the server names its files in the page's head), and the service worker
-//! keeps it for use with no network.
+//! The pages behind the sign-in, split off the main wasm (`cargo leptos build --split`) in two
+//! parts, each loaded when one of its pages is first opened (the server names its files in the
+//! page's head):
+//! - the field part, the field list and the inspection form: an inspector needs it with no
+//!   network, so the service worker keeps it from the first visit on;
+//! - the office part, the roster and its forms: they read the server's API and are of no use
+//!   offline, so a phone downloads it only when someone opens one of them, and keeps it then.
 //!
-//! One part rather than one per page or one per group of pages: the pages share most of their
-//! code, one file compresses better, and every phone keeps all of it for offline use anyway (the
-//! README gives the sizes of each layout).
+//! A part that cannot be fetched (no network, never opened online) leaves its page saying so,
+//! not a dead app. The README gives the sizes of each layout.
 //!
-//! The split point is an extern function that the split tool links; that is the unsafe code the
-//! `#[lazy]` macro writes here.
+//! A split point is an extern function that the split tool links; that is the unsafe code the
+//! `wasm_split` macro writes here.
 #![allow(unsafe_code)]
 
 use leptos::prelude::*;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use leptos_router::LazyRoute;
 
 use super::enterprise::EnterprisePage;
 use super::enterprise_form::EnterpriseFormPage;
 use super::field::FieldPage;
 use super::inspect::InspectPage;
+use super::needs_network::NeedsNetworkPage;
 use super::roster::RosterPage;
 use super::roster_import::RosterImportPage;
 
-/// Which page of the part to render.
+/// The field part's name in the split manifest (the first argument of its `wasm_split`).
+#[cfg(feature = "ssr")]
+const FIELD_PART: &str = "field_pages";
+/// The office part's name in the split manifest: the service worker does not keep it ahead.
+#[cfg(feature = "ssr")]
+pub const OFFICE_PART: &str = "office_pages";
+
+/// Which page of the field part to render.
 #[repr(u8)]
-pub enum SignedInPage {
+pub enum FieldPart {
     Field,
     Inspect,
+}
+
+/// Which page of the office part to render.
+#[repr(u8)]
+pub enum OfficePart {
     Roster,
     Enterprise,
     EnterpriseForm,
     RosterImport,
 }
 
-#[lazy]
-fn signed_in_pages(page: SignedInPage) -> AnyView {
-    match page {
-        SignedInPage::Field => view! { <FieldPage/> }.into_any(),
-        SignedInPage::Inspect => view! { <InspectPage/> }.into_any(),
-        SignedInPage::Roster => view! { <RosterPage/> }.into_any(),
-        SignedInPage::Enterprise => view! { <EnterprisePage/> }.into_any(),
-        SignedInPage::EnterpriseForm => view! { <EnterpriseFormPage/> }.into_any(),
-        SignedInPage::RosterImport => view! { <RosterImportPage/> }.into_any(),
-    }
+#[wasm_split(field_pages, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_field_part))]
+fn field_pages(page: FieldPart) -> Result<AnyView, SplitLoaderError> {
+    Ok(match page {
+        FieldPart::Field => view! { <FieldPage/> }.into_any(),
+        FieldPart::Inspect => view! { <InspectPage/> }.into_any(),
+    })
 }
 
-/// Routes of `App` whose pages are in the split part; they have no data to load ahead of their
+#[wasm_split(office_pages, wasm_split_path = ::leptos::wasm_split, fallible, preload(load_office_part))]
+fn office_pages(page: OfficePart) -> Result<AnyView, SplitLoaderError> {
+    Ok(match page {
+        OfficePart::Roster => view! { <RosterPage/> }.into_any(),
+        OfficePart::Enterprise => view! { <EnterprisePage/> }.into_any(),
+        OfficePart::EnterpriseForm => view! { <EnterpriseFormPage/> }.into_any(),
+        OfficePart::RosterImport => view! { <RosterImportPage/> }.into_any(),
+    })
+}
+
+/// Routes of `App` whose pages are in a split part; they have no data to load ahead of their
 /// code, as every page reads the phone's store or the API itself.
 macro_rules! split_routes {
-    ($($route:ident => $page:ident),+) => {$(
+    ($($route:ident => $pages:ident($part:ident::$page:ident), $name:expr, $load:ident;)+) => {$(
         pub struct $route;
 
         impl LazyRoute for $route {
@@ -56,24 +78,29 @@ macro_rules! split_routes {
             }
 
             async fn view(_route: Self) -> AnyView {
-                signed_in_pages(SignedInPage::$page).await
+                // The server names the part's files in the page's head.
+                #[cfg(feature = "ssr")]
+                leptos::prefetch_lazy_fn_on_server($name);
+                $pages($part::$page)
+                    .await
+                    .unwrap_or_else(|_| view! { <NeedsNetworkPage/> }.into_any())
             }
 
             async fn preload() {
-                #[cfg(feature = "hydrate")]
-                __preload_signed_in_pages().await;
+                // A part that cannot be fetched now is said so when its page opens (`view`).
+                let _ = $load().await;
             }
         }
     )+};
 }
 
 split_routes!(
-    FieldRoute => Field,
-    InspectRoute => Inspect,
-    RosterRoute => Roster,
-    EnterpriseRoute => Enterprise,
-    EnterpriseFormRoute => EnterpriseForm,
-    RosterImportRoute => RosterImport
+    FieldRoute => field_pages(FieldPart::Field), FIELD_PART, load_field_part;
+    InspectRoute => field_pages(FieldPart::Inspect), FIELD_PART, load_field_part;
+    RosterRoute => office_pages(OfficePart::Roster), OFFICE_PART, load_office_part;
+    EnterpriseRoute => office_pages(OfficePart::Enterprise), OFFICE_PART, load_office_part;
+    EnterpriseFormRoute => office_pages(OfficePart::EnterpriseForm), OFFICE_PART, load_office_part;
+    RosterImportRoute => office_pages(OfficePart::RosterImport), OFFICE_PART, load_office_part;
 );
 
 /// Loads the split code of the page at `path`, so that the page hydrates with the rest of the app
@@ -82,9 +109,11 @@ split_routes!(
 /// route's path of `App` must be matched here: `hydrate_body` refuses a route whose code is not
 /// loaded.
 #[cfg(feature = "hydrate")]
-pub async fn load_page_code(path: &str) {
+pub async fn load_page_code(path: &str) -> Result<(), SplitLoaderError> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    if let [""] | ["field"] | ["inspect"] | ["enterprises", ..] = segments.as_slice() {
-        __preload_signed_in_pages().await;
+    match segments.as_slice() {
+        ["field"] | ["inspect"] => load_field_part().await,
+        [""] | ["enterprises", ..] => load_office_part().await,
+        _ => Ok(()),
     }
 }

@@ -18,6 +18,7 @@ use super::AppState;
 const TEMPLATE: &str = include_str!("service_worker.js");
 
 /// Pages cached at install, so they open offline even before the inspector has visited them.
+/// (`/` with no network, before its code was ever fetched, says that it needs the network.)
 const SHELL_PAGES: [&str; 4] = ["/", "/login", "/field", "/inspect"];
 /// Static files every page uses.
 const STATIC_FILES: [&str; 4] = [
@@ -92,8 +93,9 @@ pub async fn cache_static_files(
     response
 }
 
-/// This build's files under `/pkg`: JS, wasm and CSS, and with `--split` the split loader and
-/// every page's split-off wasm; and a version that changes when any of them does.
+/// This build's files under `/pkg` that the phone keeps ahead: JS, wasm and CSS, and with
+/// `--split` the split loader and the field pages' split-off wasm; and a version that changes
+/// when any of the build's files does.
 struct BuildFiles {
     version: String,
     files: Vec<String>,
@@ -161,14 +163,16 @@ impl BuildFiles {
     }
 }
 
-/// Every wasm file the split manifest names (it maps each split point to the files it needs),
-/// once each: the field pages must open with no network, whichever the inspector visited.
+/// The wasm files of every split part but the office part (the manifest maps each part to the
+/// files it needs), once each: the field pages must open with no network, whichever the inspector
+/// visited. The office pages read the API, so their part is fetched when one is first opened.
 fn split_wasm_files(manifest: Option<&str>) -> BTreeSet<String> {
     manifest
         .and_then(|text| serde_json::from_str::<HashMap<String, Vec<String>>>(text).ok())
         .into_iter()
-        .flat_map(HashMap::into_values)
         .flatten()
+        .filter(|(part, _)| part != app::OFFICE_PART)
+        .flat_map(|(_, files)| files)
         .collect()
 }
 
@@ -244,9 +248,12 @@ mod tests {
     }
 
     #[test]
-    fn a_split_build_precaches_its_loader_and_every_split_file_once() {
+    fn a_split_build_precaches_its_loader_and_the_field_part_but_not_the_office_part() {
         let hashes = "js: J1\nwasm: W1\ncss: C1\nmanifest: M1\nsplit: S1\n";
-        let manifest = r#"{"field": ["chunk_0.A", "split_field.B"], "inspect": ["chunk_0.A", "split_inspect.C"]}"#;
+        let manifest = r#"{
+            "field_pages": ["chunk_3.A", "split_field_pages.B"],
+            "office_pages": ["chunk_3.A", "split_office_pages.C"]
+        }"#;
         let build = BuildFiles::from_hashes(hashes, "/pkg/", "steelcheck", |file| {
             (file == "__wasm_split_manifest.M1.json").then(|| manifest.to_string())
         });
@@ -257,9 +264,8 @@ mod tests {
                 "/pkg/steelcheck.W1.wasm",
                 "/pkg/steelcheck.C1.css",
                 "/pkg/__wasm_split.S1.js",
-                "/pkg/chunk_0.A.wasm",
-                "/pkg/split_field.B.wasm",
-                "/pkg/split_inspect.C.wasm",
+                "/pkg/chunk_3.A.wasm",
+                "/pkg/split_field_pages.B.wasm",
             ]
         );
         assert_eq!(build.version, "J1-W1-C1-S1");
