@@ -119,6 +119,13 @@ impl Session {
         session
     }
 
+    /// Where "home" leads (reactively): the field for inspectors, the roster for the office and
+    /// for anyone not signed in.
+    pub fn home_page(self) -> &'static str {
+        self.me
+            .with(|me| me.as_ref().map_or("/", |me| me.role.home_page()))
+    }
+
     pub fn signed_in(self, me: Me) {
         remember_user(Some(&me));
         self.me.set(Some(me));
@@ -204,11 +211,9 @@ pub fn Header() -> impl IntoView {
             format!("{} · {} {}", me.name, i18n.t(me.role.label_key()), office)
         })
     };
-    // The app's name leads home: the field for inspectors, the roster for the office.
-    let home = move || session.me.get().map_or("/", |me| me.role.home_page());
     view! {
         <header class="app-header">
-            <a class="brand" href=home>{move || i18n.t("app.name")}</a>
+            <a class="brand" href=move || session.home_page()>{move || i18n.t("app.name")}</a>
             <span class="user-line" data-testid="user-line">{user_line}</span>
             <nav class="app-nav">
                 <a href="/">{move || i18n.t("nav.roster")}</a>

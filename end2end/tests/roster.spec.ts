@@ -55,8 +55,14 @@ test('inspectors start in the field, and read the roster but cannot change it', 
   await expect(page.getByTestId('roster-total')).toHaveText('共 6 家企业');
   await expect(page.getByRole('link', { name: '新增企业' })).toHaveCount(0);
   await expect(page.getByRole('link', { name: '导入名录' })).toHaveCount(0);
-  // The app's name leads an inspector home, to the field.
+  // The app's name leads an inspector home, to the field; so does an unknown address.
   await page.getByRole('link', { name: '钢铁专项检查' }).click();
+  await expect(page.getByRole('heading', { name: '现场检查' })).toBeVisible();
+  await page.goto('/no-such-page');
+  await expect(page.getByRole('heading', { name: '页面不存在' })).toBeVisible();
+  // Once the page knows who is signed in.
+  await expect(page.getByRole('link', { name: '返回首页' })).toHaveAttribute('href', '/field');
+  await page.getByRole('link', { name: '返回首页' }).click();
   await expect(page.getByRole('heading', { name: '现场检查' })).toBeVisible();
 });
 

@@ -2,15 +2,16 @@
 
 use leptos::prelude::*;
 
-use crate::ui::use_i18n;
+use crate::ui::{use_i18n, use_session};
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
     let i18n = use_i18n();
+    let session = use_session();
     view! {
         <section class="card">
             <h1>{move || i18n.t("not_found.title")}</h1>
-            <a href="/">{move || i18n.t("not_found.back")}</a>
+            <a href=move || session.home_page()>{move || i18n.t("not_found.back")}</a>
         </section>
     }
 }
