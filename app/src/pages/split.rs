@@ -66,10 +66,11 @@ fn office_pages(page: OfficePart) -> Result<AnyView, SplitLoaderError> {
     })
 }
 
-/// Routes of `App` whose pages are in a split part; they have no data to load ahead of their
+/// Routes of `App` whose pages are in a split part, one invocation per part (its pages function,
+/// its page enum, its name in the manifest, its loader); they have no data to load ahead of their
 /// code, as every page reads the phone's store or the API itself.
 macro_rules! split_routes {
-    ($($route:ident => $pages:ident($part:ident::$page:ident), $name:expr, $load:ident;)+) => {$(
+    ($pages:ident, $part:ident, $name:expr, $load:ident: $($route:ident => $page:ident),+) => {$(
         pub struct $route;
 
         impl LazyRoute for $route {
@@ -94,13 +95,15 @@ macro_rules! split_routes {
     )+};
 }
 
-split_routes!(
-    FieldRoute => field_pages(FieldPart::Field), FIELD_PART, load_field_part;
-    InspectRoute => field_pages(FieldPart::Inspect), FIELD_PART, load_field_part;
-    RosterRoute => office_pages(OfficePart::Roster), OFFICE_PART, load_office_part;
-    EnterpriseRoute => office_pages(OfficePart::Enterprise), OFFICE_PART, load_office_part;
-    EnterpriseFormRoute => office_pages(OfficePart::EnterpriseForm), OFFICE_PART, load_office_part;
-    RosterImportRoute => office_pages(OfficePart::RosterImport), OFFICE_PART, load_office_part;
+split_routes!(field_pages, FieldPart, FIELD_PART, load_field_part:
+    FieldRoute => Field,
+    InspectRoute => Inspect
+);
+split_routes!(office_pages, OfficePart, OFFICE_PART, load_office_part:
+    RosterRoute => Roster,
+    EnterpriseRoute => Enterprise,
+    EnterpriseFormRoute => EnterpriseForm,
+    RosterImportRoute => RosterImport
 );
 
 /// Loads the split code of the page at `path`, so that the page hydrates with the rest of the app
