@@ -138,3 +138,70 @@ test('an inspection is recorded, kept across reloads and submitted with no netwo
   await expect(again.getByTestId('signature-image')).toBeVisible();
   expect((await storedPhoto(again, sha256)).digest).toBe(sha256);
 });
+
+/** A photo of pure noise, which no JPEG encoder can make small (about a megabyte at 2048 px). */
+async function noisePhoto(page: Page) {
+  const base64 = await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(2048, 1536);
+    const context = canvas.getContext('2d')!;
+    const image = context.createImageData(canvas.width, canvas.height);
+    for (let start = 0; start < image.data.length; start += 65536) {
+      crypto.getRandomValues(image.data.subarray(start, start + 65536));
+    }
+    for (let alpha = 3; alpha < image.data.length; alpha += 4) image.data[alpha] = 255;
+    context.putImageData(image, 0, 0);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    const reader = new FileReader();
+    return new Promise<string>((resolve) => {
+      reader.onload = () => resolve((reader.result as string).split(',')[1]);
+      reader.readAsDataURL(blob);
+    });
+  });
+  return Buffer.from(base64, 'base64');
+}
+
+test.describe('on a phone whose storage is nearly full', () => {
+  // The cached app would take most of the same room; this is about the inspector's own records.
+  test.use({ serviceWorkers: 'block' });
+
+  test('a photo that does not fit is refused in so many words, and nothing kept is lost', async ({ page }) => {
+    await server.start();
+    // Room for the phone's copy of the roster and one photo, not two. Chromium fixes a site's
+    // quota when the site first opens its storage, so this comes before anything else.
+    const devtools = await page.context().newCDPSession(page);
+    await devtools.send('Storage.overrideQuotaForOrigin', { origin: server.base, quotaSize: 600_000 });
+    await login(page, accounts.inspector, server.base);
+    const c03 = page.locator('[data-code=C03]');
+    const compliesWith = (code: string) => page.locator(`[data-code=${code}]`).getByRole('button', { name: '符合', exact: true });
+    const inspect = async (enterprise: string) => {
+      await page.goto(`${server.base}/field`);
+      await page.getByTestId('field-search').fill(enterprise);
+      await page.locator('button.enterprise-card').first().click();
+      await expect(page.getByRole('heading', { name: enterprise })).toBeVisible();
+      await compliesWith('C01').click();
+      await expect(page.getByTestId('save-mark')).toHaveText('已保存在本机');
+    };
+
+    await inspect('黄石市下陆区示例钢材经营部');
+    await c03.getByTestId('take-photo').setInputFiles(photo12mp);
+    await expect(c03.getByTestId('photo-thumb')).toHaveCount(1, { timeout: 30_000 });
+    const kept = (await c03.getByTestId('photo-thumb').getAttribute('data-sha256'))!;
+    const firstUrl = page.url();
+
+    // The next photo does not fit: the inspector is told, instead of seeing a photo that is not
+    // there after a reload, and the draft stays as it was.
+    await inspect('黄石市下陆区示例建材商行');
+    await c03.getByTestId('take-photo').setInputFiles({ name: 'noise.jpg', mimeType: 'image/jpeg', buffer: await noisePhoto(page) });
+    await expect(c03.getByRole('alert')).toHaveText('手机存储已满，请先上传或删除已完成的检查记录。', { timeout: 30_000 });
+    await expect(c03.getByTestId('photo-thumb')).toHaveCount(0);
+    await page.reload();
+    await expect(compliesWith('C01')).toHaveAttribute('aria-pressed', 'true');
+    await expect(c03.getByTestId('photo-thumb')).toHaveCount(0);
+
+    // The first inspection and its photo are untouched.
+    await page.goto(firstUrl);
+    await expect(compliesWith('C01')).toHaveAttribute('aria-pressed', 'true');
+    await expect(c03.getByTestId('photo-thumb')).toHaveAttribute('data-sha256', kept);
+    expect((await storedPhoto(page, kept)).digest).toBe(kept);
+  });
+});

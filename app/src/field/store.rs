@@ -2,7 +2,10 @@
 //! named values (the sync cursor, the office's inspectors, the device id). Records are kept as JSON text, so
 //! every browser stores the same thing and drafts from older builds still open.
 
-use idb::{Database, Error as IdbError, KeyPath, ObjectStore, Query, TransactionMode};
+use idb::{
+    Database, Error as IdbError, KeyPath, ObjectStore, Query, Transaction, TransactionMode,
+    TransactionResult,
+};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
@@ -37,6 +40,14 @@ impl StoreError {
             StoreError::Failed(_) => "store.failed",
         }
     }
+
+    fn from_exception(exception: &web_sys::DomException) -> Self {
+        if exception.name() == "QuotaExceededError" {
+            StoreError::Full
+        } else {
+            StoreError::Failed(format!("{}: {}", exception.name(), exception.message()))
+        }
+    }
 }
 
 impl From<IdbError> for StoreError {
@@ -66,6 +77,21 @@ async fn open() -> Result<Database, StoreError> {
         })
 }
 
+/// Commits a write and waits for it to land. The browser finds out that storage has run out only
+/// as it commits, and then aborts the transaction without an error event: an abort is a failed
+/// save, never a saved one.
+async fn commit(transaction: Transaction) -> Result<(), StoreError> {
+    let watched = web_sys::IdbTransaction::from(transaction);
+    match Transaction::from(watched.clone()).commit()?.await? {
+        TransactionResult::Committed => Ok(()),
+        TransactionResult::Aborted => Err(watched
+            .error()
+            .map_or(StoreError::Failed("aborted".into()), |exception| {
+                StoreError::from_exception(&exception)
+            })),
+    }
+}
+
 /// `{ id, json }`: the shape every store holds.
 fn record(id: &str, json: &str) -> Result<JsValue, StoreError> {
     let object = js_sys::Object::new();
@@ -90,8 +116,7 @@ async fn put_all(store_name: &str, records: Vec<(String, String)>) -> Result<(),
     for (id, json) in &records {
         store.put(&record(id, json)?, None)?.await?;
     }
-    transaction.commit()?.await?;
-    Ok(())
+    commit(transaction).await
 }
 
 async fn get_all(store_name: &str) -> Result<Vec<String>, StoreError> {
@@ -123,8 +148,7 @@ async fn delete(store_name: &str, id: &str) -> Result<(), StoreError> {
         .object_store(store_name)?
         .delete(Query::Key(id.into()))?
         .await?;
-    transaction.commit()?.await?;
-    Ok(())
+    commit(transaction).await
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
@@ -173,8 +197,7 @@ pub async fn update_draft(
     if let Some(next) = change(current) {
         store.put(&record(id, &to_json(&next)?)?, None)?.await?;
     }
-    transaction.commit()?.await?;
-    Ok(())
+    commit(transaction).await
 }
 
 pub async fn delete_draft(id: &str) -> Result<(), StoreError> {
@@ -226,8 +249,7 @@ pub async fn save_blob(sha256: &str, bytes: &[u8], mime: &str) -> Result<(), Sto
         .object_store(BLOBS)?
         .put(&object.into(), None)?
         .await?;
-    transaction.commit()?.await?;
-    Ok(())
+    commit(transaction).await
 }
 
 /// The bytes and media type kept under a SHA-256.
