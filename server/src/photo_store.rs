@@ -6,7 +6,7 @@
 //! arrived and the SHA-256 of the whole file matches its name is the photo copied, streamed, into
 //! the store. A photo in the store is therefore always whole and verified.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -40,6 +40,8 @@ pub struct PhotoStore {
     max_bytes: u64,
     /// Photos with a request writing to their staging file right now.
     busy: Arc<Mutex<HashSet<String>>>,
+    /// Photos with chunks on their way, counted from the moment each request arrives.
+    incoming: Arc<Mutex<HashMap<String, usize>>>,
     chunk_idle_timeout: std::time::Duration,
 }
 
@@ -90,6 +92,7 @@ impl PhotoStore {
             staging,
             max_bytes,
             busy: Arc::default(),
+            incoming: Arc::default(),
             chunk_idle_timeout: DEFAULT_CHUNK_IDLE_TIMEOUT,
         }
     }
@@ -135,17 +138,25 @@ impl PhotoStore {
         self.max_bytes
     }
 
-    /// Waits (a little) for a request still writing this photo, typically one whose connection
-    /// was just cut and has not noticed yet: asked too early, the offset would be too low and the
-    /// phone would send a chunk again for nothing.
+    /// Counts a chunk of this photo as on its way until the returned guard is dropped. Taken as
+    /// its request arrives, before the caller is checked: a chunk cut a moment after it was sent
+    /// is still in that step when the phone asks where to resume.
+    pub fn incoming(&self, sha256: &str) -> IncomingChunk {
+        *lock(&self.incoming).entry(sha256.to_string()).or_default() += 1;
+        IncomingChunk {
+            incoming: self.incoming.clone(),
+            sha256: sha256.to_string(),
+        }
+    }
+
+    /// Waits (a little) for requests still bringing or writing this photo, typically one whose
+    /// connection was just cut and has not noticed yet: asked too early, the offset would be too
+    /// low and the phone would send a chunk again for nothing.
     pub async fn settled(&self, sha256: &str) {
         for _ in 0..SETTLE_POLLS {
-            let writing = self
-                .busy
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .contains(sha256);
-            if !writing {
+            let active =
+                lock(&self.busy).contains(sha256) || lock(&self.incoming).contains_key(sha256);
+            if !active {
                 return;
             }
             tokio::time::sleep(SETTLE_POLL_INTERVAL).await;
@@ -367,6 +378,13 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// A lock whose holder panicked still guards a consistent set: every change is one call.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Marks a photo as being written for as long as it lives; a second writer is refused.
 struct BusyGuard {
     busy: Arc<Mutex<HashSet<String>>>,
@@ -375,8 +393,7 @@ struct BusyGuard {
 
 impl BusyGuard {
     fn take(busy: &Arc<Mutex<HashSet<String>>>, sha256: &str) -> Result<Self, StoreError> {
-        let mut set = busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !set.insert(sha256.to_string()) {
+        if !lock(busy).insert(sha256.to_string()) {
             return Err(StoreError::Busy);
         }
         Ok(BusyGuard {
@@ -388,11 +405,25 @@ impl BusyGuard {
 
 impl Drop for BusyGuard {
     fn drop(&mut self) {
-        let mut set = self
-            .busy
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        set.remove(&self.sha256);
+        lock(&self.busy).remove(&self.sha256);
+    }
+}
+
+/// A chunk on its way (see [`PhotoStore::incoming`]), counted for as long as it lives.
+pub struct IncomingChunk {
+    incoming: Arc<Mutex<HashMap<String, usize>>>,
+    sha256: String,
+}
+
+impl Drop for IncomingChunk {
+    fn drop(&mut self) {
+        let mut incoming = lock(&self.incoming);
+        if let Some(count) = incoming.get_mut(&self.sha256) {
+            *count -= 1;
+            if *count == 0 {
+                incoming.remove(&self.sha256);
+            }
+        }
     }
 }
 
@@ -571,6 +602,40 @@ mod tests {
         assert!(matches!(
             writer.await.expect("writer"),
             Err(StoreError::Interrupted { held: 4 })
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_offset_waits_for_a_chunk_whose_request_has_only_arrived() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let [store, _] = stores(&dir);
+        let photo = jpeg(10);
+        let sha256 = sha(&photo);
+        let arrived = store.incoming(&sha256);
+        // Requests are counted apart: another one ending does not settle this one.
+        drop(store.incoming(&sha256));
+        let writer = {
+            let (store, sha256) = (store.clone(), sha256.clone());
+            let first_bytes = photo[..4].to_vec();
+            tokio::spawn(async move {
+                // The caller's session is still being checked when the phone asks.
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                let result = store.append(&sha256, 0, 10, chunk(&first_bytes)).await;
+                drop(arrived);
+                result
+            })
+        };
+        store.settled(&sha256).await;
+        assert_eq!(
+            store.partial(&sha256).await.expect("readable"),
+            Some(Partial {
+                received: 4,
+                length: 10
+            })
+        );
+        assert!(matches!(
+            writer.await.expect("writer"),
+            Ok(Appended::Partial(4))
         ));
     }
 

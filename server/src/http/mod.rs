@@ -102,6 +102,10 @@ fn api(state: &AppState) -> Router<AppState> {
             state.clone(),
             crate::auth::session::resolve,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::sync::count_incoming_chunks,
+        ))
         .layer(middleware::from_fn(extract::same_origin))
         .layer(middleware::from_fn(localize))
 }

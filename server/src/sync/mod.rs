@@ -18,6 +18,8 @@ use axum::Router;
 
 use crate::http::AppState;
 
+pub use photos::count_incoming_chunks;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(

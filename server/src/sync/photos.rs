@@ -4,8 +4,9 @@
 use app::model::sync::{is_sha256, CHUNK_CONTENT_TYPE, UPLOAD_LENGTH, UPLOAD_OFFSET};
 use app::model::Violation;
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::auth::CurrentUser;
@@ -13,6 +14,24 @@ use crate::db::photos;
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 use crate::photo_store::{Appended, StoreError};
+
+/// Counts a `PATCH /photos/{sha256}` as on its way from the moment it arrives, before its session
+/// is looked up, until it has been answered: a `HEAD` sent right after a cut then waits for the
+/// cut chunk's bytes instead of answering an offset that misses them (see `PhotoStore::settled`).
+pub async fn count_incoming_chunks(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let sha256 = request
+        .uri()
+        .path()
+        .strip_prefix("/photos/")
+        .filter(|sha256| request.method() == Method::PATCH && is_sha256(sha256))
+        .map(str::to_string);
+    let _incoming = sha256.map(|sha256| state.photos.incoming(&sha256));
+    next.run(request).await
+}
 
 /// `HEAD /photos/{sha256}`: 200 with `Upload-Offset` = `Upload-Length` when the server holds the
 /// whole photo, 200 with the bytes received so far during an upload, 404 when it has nothing.
