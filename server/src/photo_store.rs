@@ -446,6 +446,18 @@ mod tests {
         futures::stream::iter(vec![Ok(Bytes::copy_from_slice(bytes))])
     }
 
+    /// The photo the interruption tests cut after its first 4 bytes, and its SHA-256.
+    fn ten_byte_photo() -> (Vec<u8>, String) {
+        let photo = jpeg(10);
+        let sha256 = sha(&photo);
+        (photo, sha256)
+    }
+
+    const FOUR_OF_TEN: Partial = Partial {
+        received: 4,
+        length: 10,
+    };
+
     async fn stored(store: &PhotoStore, sha256: &str) -> Vec<u8> {
         let mut stream = Box::pin(store.read(sha256).await.expect("stored"));
         let mut bytes = Vec::new();
@@ -524,8 +536,7 @@ mod tests {
     async fn an_interrupted_chunk_keeps_the_bytes_that_arrived() {
         let dir = tempfile::tempdir().expect("temp dir");
         let [store, _] = stores(&dir);
-        let photo = jpeg(10);
-        let sha256 = sha(&photo);
+        let (photo, sha256) = ten_byte_photo();
         let dropped = futures::stream::iter(vec![
             Ok(Bytes::copy_from_slice(&photo[..4])),
             Err(std::io::Error::other("connection reset")),
@@ -542,8 +553,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let [store, _] = stores(&dir);
         let store = store.with_chunk_idle_timeout(std::time::Duration::from_millis(100));
-        let photo = jpeg(10);
-        let sha256 = sha(&photo);
+        let (photo, sha256) = ten_byte_photo();
         // Four bytes, then nothing, and no end either: a phone that lost its signal.
         let silent = chunk(&photo[..4]).chain(futures::stream::pending());
         let result = tokio::time::timeout(
@@ -572,8 +582,7 @@ mod tests {
     async fn the_offset_is_read_after_a_chunk_still_being_written() {
         let dir = tempfile::tempdir().expect("temp dir");
         let [store, _] = stores(&dir);
-        let photo = jpeg(10);
-        let sha256 = sha(&photo);
+        let (photo, sha256) = ten_byte_photo();
         let (sender, receiver) =
             futures::channel::mpsc::unbounded::<Result<Bytes, std::io::Error>>();
         let writer = {
@@ -593,10 +602,7 @@ mod tests {
         store.settled(&sha256).await;
         assert_eq!(
             store.partial(&sha256).await.expect("readable"),
-            Some(Partial {
-                received: 4,
-                length: 10
-            })
+            Some(FOUR_OF_TEN)
         );
         closer.await.expect("closer");
         assert!(matches!(
@@ -609,8 +615,7 @@ mod tests {
     async fn the_offset_waits_for_a_chunk_whose_request_has_only_arrived() {
         let dir = tempfile::tempdir().expect("temp dir");
         let [store, _] = stores(&dir);
-        let photo = jpeg(10);
-        let sha256 = sha(&photo);
+        let (photo, sha256) = ten_byte_photo();
         let arrived = store.incoming(&sha256);
         // Requests are counted apart: another one ending does not settle this one.
         drop(store.incoming(&sha256));
@@ -628,10 +633,7 @@ mod tests {
         store.settled(&sha256).await;
         assert_eq!(
             store.partial(&sha256).await.expect("readable"),
-            Some(Partial {
-                received: 4,
-                length: 10
-            })
+            Some(FOUR_OF_TEN)
         );
         assert!(matches!(
             writer.await.expect("writer"),
