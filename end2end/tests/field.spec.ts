@@ -166,10 +166,11 @@ test.describe('on a phone whose storage is nearly full', () => {
 
   test('a photo that does not fit is refused in so many words, and nothing kept is lost', async ({ page }) => {
     await server.start();
-    // Room for the phone's copy of the roster and one photo, not two. Chromium fixes a site's
-    // quota when the site first opens its storage, so this comes before anything else.
+    // Room for the phone's copy of the roster and one photo (about 430 KB in all), not for a
+    // photo of noise as well (over a megabyte). Chromium fixes a site's quota when the site first
+    // opens its storage, so this comes before anything else.
     const devtools = await page.context().newCDPSession(page);
-    await devtools.send('Storage.overrideQuotaForOrigin', { origin: server.base, quotaSize: 600_000 });
+    await devtools.send('Storage.overrideQuotaForOrigin', { origin: server.base, quotaSize: 800_000 });
     await login(page, accounts.inspector, server.base);
     const c03 = page.locator('[data-code=C03]');
     const compliesWith = (code: string) => page.locator(`[data-code=${code}]`).getByRole('button', { name: '符合', exact: true });
