@@ -57,7 +57,7 @@ test('an inspection is recorded, kept across reloads and submitted with no netwo
   server.stop();
   await page.reload();
   await page.getByTestId('field-search').fill('经营部');
-  await page.locator('button.enterprise-card').first().click();
+  await page.locator('button.enterprise-card', { hasText: '经营部' }).click();
   await expect(page).toHaveURL(/\/inspect\?id=/);
   await expect(page.getByRole('heading', { name: '黄石市下陆区示例钢材经营部' })).toBeVisible();
   await expectNoHorizontalScroll(page);
@@ -177,7 +177,8 @@ test.describe('on a phone whose storage is nearly full', () => {
     const inspect = async (enterprise: string) => {
       await page.goto(`${server.base}/field`);
       await page.getByTestId('field-search').fill(enterprise);
-      await page.locator('button.enterprise-card').first().click();
+      // Named, not the first card: the list may not have narrowed yet.
+      await page.locator('button.enterprise-card', { hasText: enterprise }).click();
       await expect(page.getByRole('heading', { name: enterprise })).toBeVisible();
       await compliesWith('C01').click();
       await expect(page.getByTestId('save-mark')).toHaveText('已保存在本机');
@@ -205,4 +206,72 @@ test.describe('on a phone whose storage is nearly full', () => {
     await expect(c03.getByTestId('photo-thumb')).toHaveAttribute('data-sha256', kept);
     expect((await storedPhoto(page, kept)).digest).toBe(kept);
   });
+});
+
+const seller = '黄石市下陆区示例钢材经营部';
+
+/** Signs the inspector in and starts an inspection of the demo seller; the draft's id. */
+async function startInspection(page: Page) {
+  await login(page, accounts.inspector, server.base);
+  await page.getByTestId('field-search').fill(seller);
+  await page.locator('button.enterprise-card', { hasText: seller }).click();
+  await expect(page.getByRole('heading', { name: seller })).toBeVisible();
+  return new URL(page.url()).searchParams.get('id')!;
+}
+
+test('what the inspector is typing stays while a photo arrives', async ({ page }) => {
+  await server.start();
+  const draftId = await startInspection(page);
+  // Typed, and not yet left, so not yet saved, when the photo of another item is stored.
+  const note = page.locator('[data-code=C01] input.note');
+  await note.fill('铭牌缺失');
+  await page.locator('[data-code=C02]').getByTestId('take-photo').setInputFiles(photo12mp);
+  await expect(page.locator('[data-code=C02]').getByTestId('photo-thumb')).toHaveCount(1, { timeout: 30_000 });
+  await expect(note).toBeFocused();
+  await expect(note).toHaveValue('铭牌缺失');
+  await note.blur();
+  await expect.poll(async () => (await storedDraft(page, draftId)).answers.C01?.note).toBe('铭牌缺失');
+});
+
+test('leaving the form while photos or a change are still being stored loses none of them', async ({ page }) => {
+  await server.start();
+  // A panic stops the whole app; it shows as an uncaught error, after the hook's message.
+  const failures: string[] = [];
+  page.on('pageerror', (error) => failures.push(error.message));
+  page.on('console', (message) => message.text().includes('panicked') && failures.push(message.text()));
+  const draftId = await startInspection(page);
+  const heading = page.getByRole('heading', { name: seller });
+  const c01 = page.locator('[data-code=C01]');
+  const toField = async () => {
+    await page.locator('header').getByRole('link', { name: '现场检查' }).click();
+    await expect(page.getByTestId('drafts')).toContainText(seller);
+  };
+  const resume = async () => {
+    await page.getByRole('link', { name: '继续' }).click();
+    await expect(heading).toBeVisible();
+  };
+  const noise = { name: 'noise.jpg', mimeType: 'image/jpeg', buffer: await noisePhoto(page) };
+
+  // A cheap phone, and three photos picked at once: they are scaled one after the other, and
+  // still are when the inspector taps away and comes back.
+  const devtools = await page.context().newCDPSession(page);
+  await devtools.send('Emulation.setCPUThrottlingRate', { rate: 6 });
+  const picked = [photo12mp, photo12mp.replace('equipment-12mp', 'nameplate')]
+    .map((file) => ({ name: path.basename(file), mimeType: 'image/jpeg', buffer: fs.readFileSync(file) }));
+  await c01.getByTestId('take-photo').setInputFiles([picked[0], noise, picked[1]]);
+  await toField();
+  await resume();
+  // A name typed, then left by tapping away: saved as the form goes.
+  await page.locator('input[name=representative_name]').fill('王经理');
+  await toField();
+  await expect.poll(async () => {
+    const stored = await storedDraft(page, draftId);
+    return [stored.photos.length, stored.representative.name];
+  }, { timeout: 60_000 }).toEqual([3, '王经理']);
+
+  await devtools.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  await resume();
+  await expect(page.locator('input[name=representative_name]')).toHaveValue('王经理');
+  await expect(c01.getByTestId('photo-thumb')).toHaveCount(3);
+  expect(failures).toEqual([]);
 });

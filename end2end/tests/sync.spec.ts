@@ -197,7 +197,7 @@ async function goOnline(context: BrowserContext) {
 async function recordInspection(page: Page, photo: string) {
   await page.goto(`${proxy.base}/field`);
   await page.getByTestId('field-search').fill('经营部');
-  await page.locator('button.enterprise-card').first().click();
+  await page.locator('button.enterprise-card', { hasText: '经营部' }).click();
   await expect(page).toHaveURL(/\/inspect\?id=/);
   await page.locator('select[name=add_inspector]').selectOption('insp01b');
   for (const code of ['C01', 'C02', 'C03', 'C04']) {

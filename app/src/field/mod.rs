@@ -2,6 +2,7 @@
 //! it, and the sync loop that takes the outbox to the server and brings the roster back. Pages
 //! read and write drafts only through here.
 
+pub mod draft;
 pub mod evidence;
 pub mod photo;
 pub mod store;

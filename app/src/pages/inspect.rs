@@ -3,11 +3,14 @@
 //! rules and moves the inspection to the outbox. The page is a shell the server renders without
 //! user data (the draft's id is in the query), so the cached copy serves any draft offline.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
+use crate::field::draft::{DraftView, DraftWriter, SaveState};
 use crate::field::store::{self, StoreError};
 use crate::field::sync::{use_sync, COLLEAGUES};
 use crate::field::{evidence, now};
@@ -18,87 +21,74 @@ use crate::model::inspection::{
     Answer, DraftStatus, Finding, Inspection, Measure, PhotoInfo, Place, Problem, Severity,
 };
 use crate::model::OperatingStatus;
-use crate::pages::item_photos::{photos_of, ItemPhotos};
+use crate::pages::item_photos::{photos_of, ItemPhotos, PhotoSink};
 use crate::ui::{require_login, today, use_i18n};
 
-/// Whether the phone holds the latest change.
-#[derive(Debug, Clone, PartialEq)]
-enum SaveState {
-    Saved,
-    Saving,
-    Failed(StoreError),
-}
-
-/// The draft being edited and its saving; `Copy`, so every handler can hold it.
+/// The draft the form shows; `Copy`, so every handler can hold it. Work that goes on after an
+/// await takes the `writer()` first, since the form may be gone when it resumes.
 #[derive(Clone, Copy)]
 struct Draft {
     inspection: RwSignal<Option<Inspection>>,
     state: RwSignal<SaveState>,
-    saving: RwSignal<bool>,
-    dirty: RwSignal<bool>,
+    writer: StoredValue<DraftWriter>,
 }
 
 impl Draft {
     fn new() -> Self {
+        let view = DraftView::new();
         Draft {
-            inspection: RwSignal::new(None),
-            state: RwSignal::new(SaveState::Saved),
-            saving: RwSignal::new(false),
-            dirty: RwSignal::new(false),
+            inspection: view.shown,
+            state: view.state,
+            writer: StoredValue::new(DraftWriter::default()),
         }
     }
 
-    /// Applies a change and saves it. Saves run one at a time, always writing the newest state,
-    /// so a slow earlier save can never overwrite a later change.
-    fn change(self, edit: impl FnOnce(&mut Inspection)) {
-        self.inspection.update(|inspection| {
-            if let Some(inspection) = inspection {
-                edit(inspection);
-                inspection.revision += 1;
-            }
-        });
-        self.dirty.set(true);
-        if self.saving.get_untracked() {
-            return;
+    fn view(self) -> DraftView {
+        DraftView {
+            shown: self.inspection,
+            state: self.state,
         }
-        self.saving.set(true);
-        self.state.set(SaveState::Saving);
-        spawn_local(async move {
-            while self.dirty.get_untracked() {
-                self.dirty.set(false);
-                let Some(current) = self.inspection.get_untracked() else {
-                    break;
-                };
-                match store::save_draft(&current).await {
-                    Ok(()) => self.state.set(SaveState::Saved),
-                    Err(error) => self.state.set(SaveState::Failed(error)),
-                }
-            }
-            self.saving.set(false);
-        });
+    }
+
+    fn writer(self) -> DraftWriter {
+        self.writer.get_value()
+    }
+
+    fn change(self, edit: impl FnOnce(&mut Inspection)) {
+        self.writer.with_value(|writer| writer.change(edit));
+    }
+
+    /// Takes photos into the draft as they are stored, whether or not the form is still there.
+    fn photo_sink(self) -> PhotoSink {
+        let writer = self.writer();
+        Arc::new(move |info: PhotoInfo| {
+            writer.change(move |inspection| add_photo(inspection, info));
+        })
     }
 
     /// Removes a photo from the draft, then its bytes once no saved draft names them.
     fn remove_photo(self, sha256: String) {
+        let writer = self.writer();
         let removed = sha256.clone();
-        self.change(move |inspection| inspection.photos.retain(|photo| photo.sha256 != removed));
+        writer.change(move |inspection| inspection.photos.retain(|photo| photo.sha256 != removed));
         spawn_local(async move {
-            self.saved().await;
-            // Bytes left behind only cost space; the draft itself is already right.
-            let _ = store::delete_unreferenced_blobs(vec![sha256]).await;
+            if writer.saved().await.is_ok() {
+                // Bytes left behind only cost space; the draft itself is already right.
+                let _ = store::delete_unreferenced_blobs(vec![sha256]).await;
+            }
         });
-    }
-
-    /// Resolves once every change so far is on the phone.
-    async fn saved(self) {
-        while self.saving.get_untracked() {
-            sleep_ms(50).await;
-        }
     }
 
     fn with<T>(self, read: impl FnOnce(&Inspection) -> T) -> Option<T> {
         self.inspection
             .with(|inspection| inspection.as_ref().map(read))
+    }
+
+    /// A text field's stored value. Its input is set again only when this value changes, not on
+    /// every change to the draft: a photo that arrives while the inspector is typing would wipe
+    /// what is typed but not yet saved (a text field saves when it is left).
+    fn text(self, read: impl Fn(&Inspection) -> String + Send + Sync + 'static) -> Memo<String> {
+        Memo::new(move |_| self.with(&read).unwrap_or_default())
     }
 }
 
@@ -117,8 +107,12 @@ pub fn InspectPage() -> impl IntoView {
     Effect::new(move |_| {
         let id = query.with(|map| map.get("id")).unwrap_or_default();
         spawn_local(async move {
-            match store::draft(&id).await {
-                Ok(Some(found)) => draft.inspection.set(Some(found)),
+            match open_draft(&id).await {
+                // Kept before it is shown: the form's photo buttons take it as they appear.
+                Ok(Some(writer)) => {
+                    draft.writer.set_value(writer.clone());
+                    writer.show_in(draft.view());
+                }
                 Ok(None) => missing.set(true),
                 Err(error) => draft.state.set(SaveState::Failed(error)),
             }
@@ -150,9 +144,9 @@ pub fn InspectPage() -> impl IntoView {
             inspection.server_message = None;
         });
         // Leave only once the outbox entry is on the phone; then it may go up at once.
+        let writer = draft.writer();
         spawn_local(async move {
-            draft.saved().await;
-            if draft.state.get_untracked() == SaveState::Saved {
+            if writer.saved().await.is_ok() {
                 sync.changed();
                 navigate.with_value(|navigate| navigate("/field", NavigateOptions::default()));
             }
@@ -166,6 +160,14 @@ pub fn InspectPage() -> impl IntoView {
         <Show when=move || draft.inspection.with(Option::is_some)>
             <InspectionForm draft colleagues problems show_problems submit/>
         </Show>
+    }
+}
+
+/// The draft named by the page's query; `None` for a draft this phone does not hold.
+async fn open_draft(id: &str) -> Result<Option<DraftWriter>, StoreError> {
+    match id.parse() {
+        Ok(id) => DraftWriter::open(id).await,
+        Err(_) => Ok(None),
     }
 }
 
@@ -236,14 +238,6 @@ fn ServerMessage(draft: Draft) -> impl IntoView {
         Some(view! { <p class=class role="status" data-testid="server-message">{text}</p> })
     };
     view! { {notice} }
-}
-
-async fn sleep_ms(millis: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        // Without a window there is nothing to wait for; resolve at once.
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 fn jump_to(anchor: &str) {
@@ -406,12 +400,13 @@ fn ItemCard(draft: Draft, item: ChecklistItem) -> impl IntoView {
     };
     let note = {
         let code = code.clone();
-        move || {
-            draft
-                .with(|inspection| inspection.answers.get(&code).map(|a| a.note.clone()))
-                .flatten()
+        draft.text(move |inspection| {
+            inspection
+                .answers
+                .get(&code)
+                .map(|a| a.note.clone())
                 .unwrap_or_default()
-        }
+        })
     };
     let finding_index = {
         let code = code.clone();
@@ -489,7 +484,7 @@ fn ItemCard(draft: Draft, item: ChecklistItem) -> impl IntoView {
                     let code = code.clone();
                     move || draft.with(|inspection| photos_of(inspection, &code)).unwrap_or_default()
                 })
-                on_added=move |info: PhotoInfo| draft.change(move |inspection| add_photo(inspection, info))
+                on_added=draft.photo_sink()
                 on_removed=move |sha256: String| draft.remove_photo(sha256)
             />
             {move || finding_index().map(|index| view! { <FindingEditor draft index/> })}
@@ -526,7 +521,9 @@ fn FindingEditor(draft: Draft, index: usize) -> impl IntoView {
             <textarea
                 name="description"
                 placeholder=move || i18n.t("inspect.finding_description")
-                prop:value=move || finding().description
+                prop:value=draft.text(move |inspection| {
+                    inspection.findings.get(index).map(|f| f.description.clone()).unwrap_or_default()
+                })
                 on:change=move |event| {
                     let text = event_target_value(&event);
                     edit(Box::new(move |finding| finding.description = text));
@@ -578,7 +575,9 @@ fn FindingEditor(draft: Draft, index: usize) -> impl IntoView {
                     <input
                         type="date"
                         name="deadline"
-                        prop:value=move || finding().deadline.map(|date| date.to_string()).unwrap_or_default()
+                        prop:value=draft.text(move |inspection| {
+                            inspection.findings.get(index).and_then(|f| f.deadline).map(|date| date.to_string()).unwrap_or_default()
+                        })
                         on:change=move |event| {
                             let date = event_target_value(&event).parse().ok();
                             edit(Box::new(move |finding| finding.deadline = date));
@@ -664,13 +663,14 @@ fn SignatureCard(draft: Draft) -> impl IntoView {
         else {
             return;
         };
+        let writer = draft.writer();
         spawn_local(async move {
             let Some(hash) = evidence::sha256_hex(&bytes).await else {
                 return;
             };
             match store::save_blob(&hash, &bytes, "image/png").await {
-                Ok(()) => draft.change(move |inspection| inspection.signature = Some(hash)),
-                Err(error) => draft.state.set(SaveState::Failed(error)),
+                Ok(()) => writer.change(move |inspection| inspection.signature = Some(hash)),
+                Err(error) => writer.show_failure(error),
             }
         });
     };
@@ -744,7 +744,7 @@ fn DraftText(
             {move || i18n.t(label_key)}
             <input
                 name=name
-                prop:value=move || draft.with(read).unwrap_or_default()
+                prop:value=draft.text(read)
                 on:change=move |event| {
                     let text = event_target_value(&event);
                     draft.change(move |inspection| write(inspection, text));

@@ -1,6 +1,8 @@
 //! The photos of one checklist item: take or pick them, see thumbnails with their hash, open one
 //! full screen, delete one (with confirmation).
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -16,7 +18,10 @@ fn stored_image(sha256: String) -> RwSignal<Option<String>> {
     let url = RwSignal::new(None::<String>);
     spawn_local(async move {
         if let Ok(Some((bytes, mime))) = store::blob(&sha256).await {
-            url.set(evidence::object_url(&bytes, &mime));
+            // Made after the component went away, the address is nobody's to release but ours.
+            if let Some(Some(address)) = url.try_set(evidence::object_url(&bytes, &mime)) {
+                let _ = web_sys::Url::revoke_object_url(&address);
+            }
         }
     });
     on_cleanup(move || {
@@ -28,11 +33,15 @@ fn stored_image(sha256: String) -> RwSignal<Option<String>> {
     url
 }
 
+/// Where a stored photo goes. Not a `Callback`, which goes with the form: a photo still being
+/// scaled when the inspector leaves the form must still reach the draft.
+pub type PhotoSink = Arc<dyn Fn(PhotoInfo) + Send + Sync>;
+
 #[component]
 pub fn ItemPhotos(
     code: String,
     photos: Signal<Vec<PhotoInfo>>,
-    #[prop(into)] on_added: Callback<PhotoInfo>,
+    on_added: PhotoSink,
     #[prop(into)] on_removed: Callback<String>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -56,6 +65,7 @@ pub fn ItemPhotos(
             .unwrap_or_default();
         input.set_value("");
         let code = code.clone();
+        let on_added = on_added.clone();
         problem.set(None);
         spawn_local(async move {
             let size = saved_size();
@@ -63,7 +73,7 @@ pub fn ItemPhotos(
             for file in files {
                 busy.update(|count| *count += 1);
                 match photo::capture(file, &code, size).await {
-                    Ok(info) => on_added.run(info),
+                    Ok(info) => on_added(info),
                     Err(error) => problem.set(Some(error.message_key())),
                 }
                 busy.update(|count| *count -= 1);

@@ -1,0 +1,263 @@
+//! The draft open in the form, and its saving. The form shows the draft; the copy that is saved
+//! lives here, for as long as anything holds it rather than as long as the form: the inspector
+//! may leave the form while a change is still being written or photos are still being scaled,
+//! and all of them must still reach the phone's storage. The form's own signals are gone by
+//! then, and reading one would stop the whole app, so this only ever sets them.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+
+use crate::field::store::{self, StoreError};
+use crate::model::inspection::Inspection;
+
+/// Whether the phone holds the latest change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveState {
+    Saved,
+    Saving,
+    Failed(StoreError),
+}
+
+/// Where a form shows a draft and how its saving goes.
+#[derive(Clone, Copy)]
+pub struct DraftView {
+    pub shown: RwSignal<Option<Inspection>>,
+    pub state: RwSignal<SaveState>,
+}
+
+impl DraftView {
+    pub fn new() -> Self {
+        DraftView {
+            shown: RwSignal::new(None),
+            state: RwSignal::new(SaveState::Saved),
+        }
+    }
+}
+
+impl Default for DraftView {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A handle on an open draft: cheap to clone, and still good once its form is gone.
+#[derive(Clone, Default)]
+pub struct DraftWriter(Arc<Mutex<Saving>>);
+
+thread_local! {
+    /// The drafts that a form, or work a form left behind, is writing.
+    static WRITING: RefCell<HashMap<Uuid, Weak<Mutex<Saving>>>> = RefCell::default();
+}
+
+impl DraftWriter {
+    /// Opens draft `id`; `None` when the phone holds no such draft. A draft still being written
+    /// for a form that is gone is joined, not read again: the copy on the phone may not have the
+    /// photos that are still on their way to it.
+    pub async fn open(id: Uuid) -> Result<Option<DraftWriter>, StoreError> {
+        let writer = match Self::writing(id) {
+            Some(writer) => writer,
+            None => {
+                let Some(found) = store::draft(&id.to_string()).await? else {
+                    return Ok(None);
+                };
+                // Another form may have opened it while the phone was being read.
+                Self::writing(id).unwrap_or_else(|| Self::start_writing(id, found))
+            }
+        };
+        Ok(Some(writer))
+    }
+
+    fn writing(id: Uuid) -> Option<DraftWriter> {
+        WRITING
+            .with(|writing| writing.borrow().get(&id).and_then(Weak::upgrade))
+            .map(DraftWriter)
+    }
+
+    fn start_writing(id: Uuid, found: Inspection) -> DraftWriter {
+        let writer = DraftWriter(Arc::new(Mutex::new(Saving {
+            latest: Some(found),
+            ..Saving::default()
+        })));
+        WRITING.with(|writing| {
+            let mut writing = writing.borrow_mut();
+            writing.retain(|_, writer| writer.strong_count() > 0);
+            writing.insert(id, Arc::downgrade(&writer.0));
+        });
+        writer
+    }
+
+    /// Shows the draft, and from now on every change to it, in `view`.
+    pub fn show_in(&self, view: DraftView) {
+        let (latest, state) = {
+            let mut saving = self.lock();
+            saving.views.push(view);
+            (saving.latest.clone(), saving.state())
+        };
+        view.shown.set(latest);
+        view.state.set(state);
+    }
+
+    /// Applies a change, shows it and saves it. Saves run one at a time, always writing the
+    /// newest copy, so a slow earlier save can never overwrite a later change.
+    pub fn change(&self, edit: impl FnOnce(&mut Inspection)) {
+        let Some(changed) = self.lock().apply(edit) else {
+            return;
+        };
+        let start = !std::mem::replace(&mut self.lock().running, true);
+        for view in self.views() {
+            view.shown.set(Some(changed.clone()));
+            if start {
+                view.state.set(SaveState::Saving);
+            }
+        }
+        if start {
+            let writer = self.clone();
+            spawn_local(async move { writer.save_changes().await });
+        }
+    }
+
+    async fn save_changes(self) {
+        loop {
+            // Taken apart from the loop's condition, whose lock would last through the await.
+            let Some(next) = self.lock().take_unsaved() else {
+                break;
+            };
+            let outcome = store::save_draft(&next).await;
+            self.lock().failure = outcome.clone().err();
+            self.show_state(match outcome {
+                Ok(()) => SaveState::Saved,
+                Err(error) => SaveState::Failed(error),
+            });
+        }
+        self.lock().running = false;
+    }
+
+    /// Shows why something the draft needs (its signature, say) could not be stored.
+    pub fn show_failure(&self, error: StoreError) {
+        self.show_state(SaveState::Failed(error));
+    }
+
+    /// Resolves once every change so far is on the phone, with how the last save went.
+    pub async fn saved(&self) -> Result<(), StoreError> {
+        while self.lock().running {
+            sleep_ms(50).await;
+        }
+        self.lock().failure.clone().map_or(Ok(()), Err)
+    }
+
+    fn show_state(&self, state: SaveState) {
+        for view in self.views() {
+            view.state.set(state.clone());
+        }
+    }
+
+    /// The views to update, outside the lock: setting a signal may run code that changes the draft.
+    fn views(&self) -> Vec<DraftView> {
+        let mut saving = self.lock();
+        saving.views.retain(|view| !view.shown.is_disposed());
+        saving.views.clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Saving> {
+        // Nothing panics while holding it; a poisoned lock still holds a whole draft.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The saved copy's bookkeeping, apart from the browser so that it can be tested anywhere.
+#[derive(Default)]
+struct Saving {
+    latest: Option<Inspection>,
+    unsaved: bool,
+    running: bool,
+    failure: Option<StoreError>,
+    views: Vec<DraftView>,
+}
+
+impl Saving {
+    /// The draft after `edit`, as the next save must write it; `None` before a draft is open.
+    fn apply(&mut self, edit: impl FnOnce(&mut Inspection)) -> Option<Inspection> {
+        let latest = self.latest.as_mut()?;
+        edit(latest);
+        latest.revision += 1;
+        self.unsaved = true;
+        Some(latest.clone())
+    }
+
+    /// The copy to write next, once per change or run of changes.
+    fn take_unsaved(&mut self) -> Option<Inspection> {
+        std::mem::take(&mut self.unsaved)
+            .then(|| self.latest.clone())
+            .flatten()
+    }
+
+    fn state(&self) -> SaveState {
+        match (&self.failure, self.running) {
+            (_, true) => SaveState::Saving,
+            (Some(error), false) => SaveState::Failed(error.clone()),
+            (None, false) => SaveState::Saved,
+        }
+    }
+}
+
+async fn sleep_ms(millis: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        // Without a window there is nothing to wait for; resolve at once.
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, millis);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::sync::tests::inspection;
+    use crate::model::inspection::DraftStatus;
+
+    fn opened() -> Saving {
+        Saving {
+            latest: Some(inspection(1, DraftStatus::Draft)),
+            ..Saving::default()
+        }
+    }
+
+    #[test]
+    fn nothing_is_changed_or_saved_before_a_draft_is_open() {
+        let mut saving = Saving::default();
+        assert!(saving
+            .apply(|draft| draft.representative.name = "王".into())
+            .is_none());
+        assert!(saving.take_unsaved().is_none());
+    }
+
+    #[test]
+    fn a_run_of_changes_is_saved_once_as_the_newest_copy() {
+        let mut saving = opened();
+        let start = inspection(1, DraftStatus::Draft).revision;
+        saving.apply(|draft| draft.representative.name = "王".into());
+        let shown = saving.apply(|draft| draft.representative.role = "经理".into());
+        assert_eq!(shown.map(|draft| draft.revision), Some(start + 2));
+
+        let written = saving.take_unsaved().expect("a change to save");
+        assert_eq!(written.representative.name, "王");
+        assert_eq!(written.representative.role, "经理");
+        assert_eq!(written.revision, start + 2);
+        assert!(saving.take_unsaved().is_none());
+    }
+
+    #[test]
+    fn a_form_that_joins_sees_how_the_saving_goes() {
+        let mut saving = opened();
+        assert_eq!(saving.state(), SaveState::Saved);
+        saving.running = true;
+        assert_eq!(saving.state(), SaveState::Saving);
+        saving.running = false;
+        saving.failure = Some(StoreError::Full);
+        assert_eq!(saving.state(), SaveState::Failed(StoreError::Full));
+    }
+}
