@@ -275,3 +275,35 @@ test('leaving the form while photos or a change are still being stored loses non
   await expect(c01.getByTestId('photo-thumb')).toHaveCount(3);
   expect(failures).toEqual([]);
 });
+
+test('a change the phone refuses to store is tried again until it is taken, and the page asks before it closes', async ({ page }) => {
+  await server.start();
+  const draftId = await startInspection(page);
+  // The phone refuses every write of a draft, as a full one does, until room is made.
+  await page.evaluate(() => {
+    const put = IDBObjectStore.prototype.put;
+    Object.assign(window, { refuseDrafts: true });
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<typeof put>) {
+      if ((window as unknown as { refuseDrafts: boolean }).refuseDrafts && this.name === 'drafts') {
+        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      }
+      return put.apply(this, args);
+    };
+  });
+  const closingAsks = () => page.evaluate(() => {
+    const closing = new Event('beforeunload', { cancelable: true });
+    window.dispatchEvent(closing);
+    return closing.defaultPrevented;
+  });
+  expect(await closingAsks()).toBe(false);
+
+  await page.locator('[data-code=C01]').getByRole('button', { name: '符合', exact: true }).click();
+  await expect(page.getByTestId('save-mark')).toContainText('手机会自动重试保存');
+  expect(await closingAsks()).toBe(true);
+  expect((await storedDraft(page, draftId)).answers.C01).toBeUndefined();
+
+  await page.evaluate(() => Object.assign(window, { refuseDrafts: false }));
+  await expect(page.getByTestId('save-mark')).toHaveText('已保存在本机');
+  expect((await storedDraft(page, draftId)).answers.C01.answer).toBe('complies');
+  expect(await closingAsks()).toBe(false);
+});

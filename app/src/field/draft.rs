@@ -4,13 +4,15 @@
 //! and all of them must still reach the phone's storage. The form's own signals are gone by
 //! then, and reading one would stop the whole app, so this only ever sets them.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
 use crate::field::store::{self, StoreError};
 use crate::model::inspection::Inspection;
@@ -52,6 +54,8 @@ pub struct DraftWriter(Arc<Mutex<Saving>>);
 thread_local! {
     /// The drafts that a form, or work a form left behind, is writing.
     static WRITING: RefCell<HashMap<Uuid, Weak<Mutex<Saving>>>> = RefCell::default();
+    /// Whether the page already asks before it closes (`guard_page_close`).
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
 }
 
 impl DraftWriter {
@@ -121,18 +125,35 @@ impl DraftWriter {
         }
     }
 
+    /// Writes until the phone holds the newest copy. A copy the phone refused lives only in this
+    /// page, so it is tried again, less and less often, until it is taken: room is made as
+    /// uploaded inspections are cleared or drafts deleted. Until then the page asks before it
+    /// closes (`guard_page_close`).
     async fn save_changes(self) {
+        let mut pause = RETRY_FIRST_MS;
         loop {
             // Taken apart from the loop's condition, whose lock would last through the await.
             let Some(next) = self.lock().take_unsaved() else {
                 break;
             };
             let outcome = store::save_draft(&next).await;
-            self.lock().failure = outcome.clone().err();
+            let refused = outcome.is_err();
+            {
+                let mut saving = self.lock();
+                saving.failure = outcome.clone().err();
+                saving.unsaved |= refused;
+            }
             self.show_state(match outcome {
                 Ok(()) => SaveState::Saved,
                 Err(error) => SaveState::Failed(error),
             });
+            if refused {
+                guard_page_close();
+                sleep_ms(pause).await;
+                pause = (pause * 2).min(RETRY_LONGEST_MS);
+            } else {
+                pause = RETRY_FIRST_MS;
+            }
         }
         self.lock().running = false;
     }
@@ -142,12 +163,19 @@ impl DraftWriter {
         self.show_state(SaveState::Failed(error));
     }
 
-    /// Resolves once every change so far is on the phone, with how the last save went.
+    /// Resolves once every change so far is on the phone, or the phone refused the last save.
     pub async fn saved(&self) -> Result<(), StoreError> {
-        while self.lock().running {
-            sleep_ms(50).await;
+        loop {
+            let (running, failure) = {
+                let saving = self.lock();
+                (saving.running, saving.failure.clone())
+            };
+            match failure {
+                Some(error) => return Err(error),
+                None if !running => return Ok(()),
+                None => sleep_ms(50).await,
+            }
         }
-        self.lock().failure.clone().map_or(Ok(()), Err)
     }
 
     fn show_state(&self, state: SaveState) {
@@ -164,8 +192,46 @@ impl DraftWriter {
     }
 
     fn lock(&self) -> MutexGuard<'_, Saving> {
-        // Nothing panics while holding it; a poisoned lock still holds a whole draft.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.0)
+    }
+}
+
+fn lock(saving: &Mutex<Saving>) -> MutexGuard<'_, Saving> {
+    // Nothing panics while holding it; a poisoned lock still holds a whole draft.
+    saving.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+const RETRY_FIRST_MS: i32 = 2_000;
+const RETRY_LONGEST_MS: i32 = 30_000;
+
+/// Whether any draft holds a change that the phone refused to store.
+fn any_refused() -> bool {
+    WRITING.with(|writing| {
+        writing
+            .borrow()
+            .values()
+            .filter_map(Weak::upgrade)
+            .any(|saving| lock(&saving).failure.is_some())
+    })
+}
+
+/// Has the browser ask before the page is closed or reloaded while a refused change waits in it
+/// (from the first refusal on; it asks only while one waits).
+fn guard_page_close() {
+    if GUARDED.with(|guarded| guarded.replace(true)) {
+        return;
+    }
+    let ask = Closure::<dyn Fn(web_sys::Event)>::new(|event: web_sys::Event| {
+        if any_refused() {
+            event.prevent_default();
+        }
+    });
+    if window()
+        .add_event_listener_with_callback("beforeunload", ask.as_ref().unchecked_ref())
+        .is_ok()
+    {
+        // The listener lasts as long as the page.
+        ask.forget();
     }
 }
 

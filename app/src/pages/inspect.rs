@@ -252,7 +252,11 @@ fn SaveMark(draft: Draft) -> impl IntoView {
     let text = move || match draft.state.get() {
         SaveState::Saved => i18n.t("inspect.saved").to_string(),
         SaveState::Saving => i18n.t("inspect.saving").to_string(),
-        SaveState::Failed(error) => i18n.t(error.message_key()).to_string(),
+        SaveState::Failed(error) => format!(
+            "{} {}",
+            i18n.t(error.message_key()),
+            i18n.t("inspect.save_retrying")
+        ),
     };
     let failed = move || matches!(draft.state.get(), SaveState::Failed(_));
     view! { <p class="save-mark" class:failed=failed data-testid="save-mark">{text}</p> }
