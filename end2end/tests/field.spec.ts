@@ -1,4 +1,4 @@
-import { expect, Page, test } from '@playwright/test';
+import { expect, Locator, Page, test } from '@playwright/test';
 import * as fs from 'fs';
 import * as path from 'path';
 import { accounts, login, expectNoHorizontalScroll, recordFinding, OwnServer, storedPhotoBytes, storedRecord, waitForServiceWorker } from './helpers';
@@ -222,15 +222,23 @@ async function startInspection(page: Page) {
 test('what the inspector is typing stays while a photo arrives', async ({ page }) => {
   await server.start();
   const draftId = await startInspection(page);
+  const c02 = page.locator('[data-code=C02]');
+  await page.locator('[data-code=C01]').getByRole('button', { name: '不符合' }).click();
   // Typed, and not yet left, so not yet saved, when the photo of another item is stored.
-  const note = page.locator('[data-code=C01] input.note');
-  await note.fill('铭牌缺失');
-  await page.locator('[data-code=C02]').getByTestId('take-photo').setInputFiles(photo12mp);
-  await expect(page.locator('[data-code=C02]').getByTestId('photo-thumb')).toHaveCount(1, { timeout: 30_000 });
-  await expect(note).toBeFocused();
-  await expect(note).toHaveValue('铭牌缺失');
-  await note.blur();
-  await expect.poll(async () => (await storedDraft(page, draftId)).answers.C01?.note).toBe('铭牌缺失');
+  const typeWhileAPhotoArrives = async (field: Locator, text: string, photos: number) => {
+    await field.fill(text);
+    await c02.getByTestId('take-photo').setInputFiles(photos === 1 ? photo12mp : photo12mp.replace('equipment-12mp', 'nameplate'));
+    await expect(c02.getByTestId('photo-thumb')).toHaveCount(photos, { timeout: 30_000 });
+    await expect(field).toBeFocused();
+    await expect(field).toHaveValue(text);
+    await field.blur();
+  };
+  await typeWhileAPhotoArrives(page.locator('[data-code=C01] input.note'), '铭牌缺失', 1);
+  await typeWhileAPhotoArrives(page.locator('[data-code=C01] textarea[name=description]'), '无生产许可证', 2);
+  await expect.poll(async () => {
+    const stored = await storedDraft(page, draftId);
+    return [stored.answers.C01?.note, stored.findings[0]?.description];
+  }).toEqual(['铭牌缺失', '无生产许可证']);
 });
 
 test('leaving the form while photos or a change are still being stored loses none of them', async ({ page }) => {

@@ -5,7 +5,6 @@
 //! then, and reading one would stop the whole app, so this only ever sets them.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use leptos::prelude::*;
@@ -52,8 +51,8 @@ impl Default for DraftView {
 pub struct DraftWriter(Arc<Mutex<Saving>>);
 
 thread_local! {
-    /// The drafts that a form, or work a form left behind, is writing.
-    static WRITING: RefCell<HashMap<Uuid, Weak<Mutex<Saving>>>> = RefCell::default();
+    /// The drafts that a form, or work a form left behind, is writing (a few at most).
+    static WRITING: RefCell<Vec<(Uuid, Weak<Mutex<Saving>>)>> = RefCell::default();
     /// Whether the page already asks before it closes (`guard_page_close`).
     static GUARDED: Cell<bool> = const { Cell::new(false) };
 }
@@ -78,7 +77,11 @@ impl DraftWriter {
 
     fn writing(id: Uuid) -> Option<DraftWriter> {
         WRITING
-            .with(|writing| writing.borrow().get(&id).and_then(Weak::upgrade))
+            .with(|writing| {
+                let writing = writing.borrow();
+                let (_, saving) = writing.iter().find(|(draft, _)| *draft == id)?;
+                saving.upgrade()
+            })
             .map(DraftWriter)
     }
 
@@ -89,8 +92,8 @@ impl DraftWriter {
         })));
         WRITING.with(|writing| {
             let mut writing = writing.borrow_mut();
-            writing.retain(|_, writer| writer.strong_count() > 0);
-            writing.insert(id, Arc::downgrade(&writer.0));
+            writing.retain(|(draft, saving)| *draft != id && saving.strong_count() > 0);
+            writing.push((id, Arc::downgrade(&writer.0)));
         });
         writer
     }
@@ -138,11 +141,7 @@ impl DraftWriter {
             };
             let outcome = store::save_draft(&next).await;
             let refused = outcome.is_err();
-            {
-                let mut saving = self.lock();
-                saving.failure = outcome.clone().err();
-                saving.unsaved |= refused;
-            }
+            self.lock().record(&outcome);
             self.show_state(match outcome {
                 Ok(()) => SaveState::Saved,
                 Err(error) => SaveState::Failed(error),
@@ -209,8 +208,8 @@ fn any_refused() -> bool {
     WRITING.with(|writing| {
         writing
             .borrow()
-            .values()
-            .filter_map(Weak::upgrade)
+            .iter()
+            .filter_map(|(_, saving)| saving.upgrade())
             .any(|saving| lock(&saving).failure.is_some())
     })
 }
@@ -260,6 +259,12 @@ impl Saving {
         std::mem::take(&mut self.unsaved)
             .then(|| self.latest.clone())
             .flatten()
+    }
+
+    /// Notes how a save went; a refused copy is to be written again.
+    fn record(&mut self, outcome: &Result<(), StoreError>) {
+        self.failure = outcome.clone().err();
+        self.unsaved |= self.failure.is_some();
     }
 
     fn state(&self) -> SaveState {
@@ -317,13 +322,28 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_copy_is_written_again_until_the_phone_takes_it() {
+        let mut saving = opened();
+        saving.apply(|draft| draft.representative.name = "王".into());
+        let refused = saving.take_unsaved().expect("a change to save");
+        saving.record(&Err(StoreError::Full));
+        assert_eq!(saving.state(), SaveState::Failed(StoreError::Full));
+
+        let again = saving.take_unsaved().expect("written again");
+        assert_eq!(again.revision, refused.revision);
+        saving.record(&Ok(()));
+        assert_eq!(saving.state(), SaveState::Saved);
+        assert!(saving.take_unsaved().is_none());
+    }
+
+    #[test]
     fn a_form_that_joins_sees_how_the_saving_goes() {
         let mut saving = opened();
         assert_eq!(saving.state(), SaveState::Saved);
         saving.running = true;
         assert_eq!(saving.state(), SaveState::Saving);
         saving.running = false;
-        saving.failure = Some(StoreError::Full);
+        saving.record(&Err(StoreError::Full));
         assert_eq!(saving.state(), SaveState::Failed(StoreError::Full));
     }
 }

@@ -412,13 +412,15 @@ fn ItemCard(draft: Draft, item: ChecklistItem) -> impl IntoView {
                 .unwrap_or_default()
         })
     };
+    // A memo: the finding's editor is made again only when its place changes, not on every
+    // change to the draft, which would wipe a description being typed.
     let finding_index = {
         let code = code.clone();
-        move || {
+        Memo::new(move |_| {
             draft
                 .with(|inspection| inspection.findings.iter().position(|f| f.item_code == code))
                 .flatten()
-        }
+        })
     };
     let choose = {
         let code = code.clone();
@@ -491,7 +493,7 @@ fn ItemCard(draft: Draft, item: ChecklistItem) -> impl IntoView {
                 on_added=draft.photo_sink()
                 on_removed=move |sha256: String| draft.remove_photo(sha256)
             />
-            {move || finding_index().map(|index| view! { <FindingEditor draft index/> })}
+            {move || finding_index.get().map(|index| view! { <FindingEditor draft index/> })}
         </div>
     }
     .into_any()
@@ -602,12 +604,14 @@ fn SignatureCard(draft: Draft) -> impl IntoView {
     let drawn = RwSignal::new(false);
     let shown = RwSignal::new(None::<String>);
 
-    // Show the stored signature of a resumed draft.
-    Effect::new(move |_| {
-        let Some(hash) = draft
+    // Show the stored signature of a resumed draft, read again only when it changes.
+    let signature = Memo::new(move |_| {
+        draft
             .with(|inspection| inspection.signature.clone())
             .flatten()
-        else {
+    });
+    Effect::new(move |_| {
+        let Some(hash) = signature.get() else {
             shown.set(None);
             return;
         };
