@@ -115,14 +115,11 @@ impl DraftWriter {
         let Some(changed) = self.lock().apply(edit) else {
             return;
         };
-        let start = !std::mem::replace(&mut self.lock().running, true);
         for view in self.views() {
             view.shown.set(Some(changed.clone()));
-            if start {
-                view.state.set(SaveState::Saving);
-            }
         }
-        if start {
+        if !std::mem::replace(&mut self.lock().running, true) {
+            self.show_state(SaveState::Saving);
             let writer = self.clone();
             spawn_local(async move { writer.save_changes().await });
         }
