@@ -206,7 +206,98 @@ test.describe('on a phone whose storage is nearly full', () => {
     await expect(c03.getByTestId('photo-thumb')).toHaveAttribute('data-sha256', kept);
     expect((await storedPhoto(page, kept)).digest).toBe(kept);
   });
+
+  test('deleting a photo in the form makes room on a full phone, and the change that waited is saved', async ({ page }) => {
+    await server.start();
+    const devtools = await page.context().newCDPSession(page);
+    await devtools.send('Storage.overrideQuotaForOrigin', { origin: server.base, quotaSize: 2_000_000 });
+    const { draftId, photo } = await changeRefusedOnAFullPhone(page);
+    const saveMark = page.getByTestId('save-mark');
+    const c03 = page.locator('[data-code=C03]');
+    // Deleting the photo frees its room, and the change is saved with the deletion.
+    page.once('dialog', (dialog) => dialog.accept());
+    await c03.getByTestId('photo-thumb').click();
+    await page.getByTestId('photo-viewer').getByRole('button', { name: '删除照片' }).click();
+    await expect(saveMark).toHaveText('已保存在本机');
+    const stored = await storedDraft(page, draftId);
+    expect([stored.answers.C01?.answer, stored.photos.length]).toEqual(['complies', 0]);
+    const photoRecords = await page.evaluate((sha256) => new Promise<number>((resolve) => {
+      const request = indexedDB.open('steelcheck');
+      request.onsuccess = () => {
+        const count = request.result.transaction('blobs').objectStore('blobs').count(sha256);
+        count.onsuccess = () => resolve(count.result);
+      };
+    }), photo);
+    expect(photoRecords).toBe(0);
+
+    await page.reload();
+    await expect(page.locator('[data-code=C01]').getByRole('button', { name: '符合', exact: true })).toHaveAttribute('aria-pressed', 'true');
+    await expect(c03.getByTestId('photo-thumb')).toHaveCount(0);
+  });
+
+  test('a draft deleted while its refused change waits stays deleted once that makes room', async ({ page }) => {
+    await server.start();
+    const { draftId } = await changeRefusedOnAFullPhone(page);
+    await page.locator('header').getByRole('link', { name: '现场检查' }).click();
+    const drafts = page.getByTestId('drafts');
+    await expect(drafts).toContainText(seller);
+    page.once('dialog', (dialog) => dialog.accept());
+    await drafts.getByRole('button', { name: '删除' }).click();
+    await expect(drafts).not.toContainText(seller);
+
+    // The refused change was due again after 2 s, then 4 s: it must not bring the draft back
+    // into the room its deletion made.
+    await page.waitForTimeout(7_000);
+    await page.reload();
+    await expect(page.getByTestId('not-uploaded')).toBeVisible();
+    await expect(drafts).not.toContainText(seller);
+    const kept = await page.evaluate((id) => new Promise<number>((resolve) => {
+      const request = indexedDB.open('steelcheck');
+      request.onsuccess = () => {
+        const count = request.result.transaction('drafts').objectStore('drafts').count(id);
+        count.onsuccess = () => resolve(count.result);
+      };
+    }), draftId);
+    expect(kept).toBe(0);
+  });
 });
+
+/** An inspection of the demo seller with one photo, on a phone then filled by other things to
+ * its last ten kilobytes, and a change to it that the phone refuses to store. */
+async function changeRefusedOnAFullPhone(page: Page) {
+  const devtools = await page.context().newCDPSession(page);
+  await devtools.send('Storage.overrideQuotaForOrigin', { origin: server.base, quotaSize: 2_000_000 });
+  const draftId = await startInspection(page);
+  const saveMark = page.getByTestId('save-mark');
+  const c03 = page.locator('[data-code=C03]');
+  await c03.getByTestId('take-photo').setInputFiles(photo12mp);
+  await expect(c03.getByTestId('photo-thumb')).toHaveCount(1, { timeout: 30_000 });
+  const photo = (await c03.getByTestId('photo-thumb').getAttribute('data-sha256'))!;
+  await expect(saveMark).toHaveText('已保存在本机');
+
+  await page.evaluate(async () => {
+    const filler = await new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open('filler');
+      request.onupgradeneeded = () => request.result.createObjectStore('chunks');
+      request.onsuccess = () => resolve(request.result);
+    });
+    const fits = (size: number, key: number) => new Promise<boolean>((resolve) => {
+      const transaction = filler.transaction('chunks', 'readwrite');
+      const noise = new Uint8Array(size);
+      for (let at = 0; at < size; at += 65_536) crypto.getRandomValues(noise.subarray(at, at + 65_536));
+      transaction.objectStore('chunks').put(noise, key);
+      transaction.oncomplete = () => resolve(true);
+      transaction.onabort = () => resolve(false);
+    });
+    let key = 0;
+    for (const size of [100_000, 10_000]) while (await fits(size, ++key));
+  });
+
+  // Now not even a small change fits: the phone refuses every write.
+  await page.locator('[data-code=C01]').getByRole('button', { name: '符合', exact: true }).click();
+  await expect(saveMark).toContainText('手机会自动重试保存');
+  return { draftId, photo };
+}
 
 const seller = '黄石市下陆区示例钢材经营部';
 

@@ -14,7 +14,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use crate::field::store::{self, StoreError};
-use crate::model::inspection::Inspection;
+use crate::model::inspection::{DraftStatus, Inspection, PhotoInfo};
 
 /// Whether the phone holds the latest change.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,11 +68,52 @@ impl DraftWriter {
                 let Some(found) = store::draft(&id.to_string()).await? else {
                     return Ok(None);
                 };
+                let stored_bytes = store::blob_ids().await?;
                 // Another form may have opened it while the phone was being read.
-                Self::writing(id).unwrap_or_else(|| Self::start_writing(id, found))
+                Self::writing(id).unwrap_or_else(|| {
+                    let writer = Self::start_writing(id, found);
+                    writer.forget_photos_without_bytes(&stored_bytes);
+                    writer
+                })
             }
         };
         Ok(Some(writer))
+    }
+
+    /// Stops writing draft `id`, which the inspector deletes: a change still waiting to be
+    /// written (a refused one, say) must not bring the draft back once room is made.
+    pub fn discard(id: Uuid) {
+        if let Some(writer) = Self::writing(id) {
+            let mut saving = writer.lock();
+            saving.latest = None;
+            saving.unsaved = false;
+            saving.failure = None;
+        }
+    }
+
+    /// The newest copy of every draft being written, which the phone may not hold yet.
+    pub fn copies_being_written() -> Vec<Inspection> {
+        WRITING.with(|writing| {
+            writing
+                .borrow()
+                .iter()
+                .filter_map(|(_, saving)| saving.upgrade())
+                .filter_map(|saving| lock(&saving).latest.clone())
+                .collect()
+        })
+    }
+
+    /// Takes out of an editable draft the photos whose bytes are gone. Only a full phone does
+    /// that: the bytes of a photo the inspector deleted go first there, to make room for the
+    /// draft's own save, and that save may not have landed before the page was closed.
+    fn forget_photos_without_bytes(&self, stored_bytes: &[String]) {
+        let kept = |photo: &PhotoInfo| stored_bytes.contains(&photo.sha256);
+        let missing = self.lock().latest.as_ref().is_some_and(|draft| {
+            draft.status != DraftStatus::Sent && !draft.photos.iter().all(kept)
+        });
+        if missing {
+            self.change(|draft| draft.photos.retain(kept));
+        }
     }
 
     fn writing(id: Uuid) -> Option<DraftWriter> {
@@ -112,6 +153,21 @@ impl DraftWriter {
     /// Applies a change, shows it and saves it. Saves run one at a time, always writing the
     /// newest copy, so a slow earlier save can never overwrite a later change.
     pub fn change(&self, edit: impl FnOnce(&mut Inspection)) {
+        self.change_releasing(|draft| {
+            edit(draft);
+            Vec::new()
+        });
+    }
+
+    /// Applies a change after which the draft no longer names the bytes (photos or signature,
+    /// by SHA-256) that `edit` returns. They are deleted once the change is saved, unless another
+    /// draft names them too.
+    pub fn change_releasing(&self, edit: impl FnOnce(&mut Inspection) -> Vec<String>) {
+        self.apply_and_save(Box::new(edit));
+    }
+
+    /// One copy of the work behind every change, whatever the edit: the form makes dozens.
+    fn apply_and_save(&self, edit: Box<Edit<'_>>) {
         let Some(changed) = self.lock().apply(edit) else {
             return;
         };
@@ -136,7 +192,17 @@ impl DraftWriter {
             let Some(next) = self.lock().take_unsaved() else {
                 break;
             };
-            let outcome = store::save_draft(&next).await;
+            let mut outcome = store::save_draft(&next).await;
+            // A full phone refuses every write, even one that makes the draft smaller, but not a
+            // deletion: the bytes the change let go of make the room it needs.
+            if outcome == Err(StoreError::Full) && self.delete_released().await {
+                outcome = store::save_draft(&next).await;
+            }
+            if self.lock().latest.is_none() {
+                // Discarded while this write was under way, which may have brought it back.
+                let _ = store::delete_draft(&next.id.to_string()).await;
+                break;
+            }
             let refused = outcome.is_err();
             self.lock().record(&outcome);
             self.show_state(match outcome {
@@ -145,13 +211,40 @@ impl DraftWriter {
             });
             if refused {
                 guard_page_close();
-                sleep_ms(pause).await;
+                self.wait_to_retry(pause).await;
                 pause = (pause * 2).min(RETRY_LONGEST_MS);
             } else {
+                self.delete_released().await;
                 pause = RETRY_FIRST_MS;
             }
         }
         self.lock().running = false;
+    }
+
+    /// Waits `millis` before trying again, or less once the draft lets go of bytes: deleting
+    /// them may be what makes the room.
+    async fn wait_to_retry(&self, millis: i32) {
+        let mut waited = 0;
+        while waited < millis && self.lock().released.is_empty() {
+            sleep_ms(RETRY_STEP_MS).await;
+            waited += RETRY_STEP_MS;
+        }
+    }
+
+    /// Deletes the bytes the draft let go of that no draft names, on the phone or still being
+    /// written; `true` when there were some and they are gone. Bytes left behind only cost room,
+    /// so a failure keeps them for after the next save.
+    async fn delete_released(&self) -> bool {
+        let released = std::mem::take(&mut self.lock().released);
+        if released.is_empty() {
+            return false;
+        }
+        let deleted =
+            store::delete_unreferenced_blobs(released.clone(), &Self::copies_being_written()).await;
+        if deleted.is_err() {
+            self.lock().released.extend(released);
+        }
+        deleted.is_ok()
     }
 
     /// Shows why something the draft needs (its signature, say) could not be stored.
@@ -197,8 +290,12 @@ fn lock(saving: &Mutex<Saving>) -> MutexGuard<'_, Saving> {
     saving.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A change to a draft; it returns the bytes the draft no longer names.
+type Edit<'a> = dyn FnOnce(&mut Inspection) -> Vec<String> + 'a;
+
 const RETRY_FIRST_MS: i32 = 2_000;
 const RETRY_LONGEST_MS: i32 = 30_000;
+const RETRY_STEP_MS: i32 = 250;
 
 /// Whether any draft holds a change that the phone refused to store.
 fn any_refused() -> bool {
@@ -238,14 +335,16 @@ struct Saving {
     unsaved: bool,
     running: bool,
     failure: Option<StoreError>,
+    /// Bytes the draft no longer names, to delete once nothing else names them.
+    released: Vec<String>,
     views: Vec<DraftView>,
 }
 
 impl Saving {
     /// The draft after `edit`, as the next save must write it; `None` before a draft is open.
-    fn apply(&mut self, edit: impl FnOnce(&mut Inspection)) -> Option<Inspection> {
+    fn apply(&mut self, edit: impl FnOnce(&mut Inspection) -> Vec<String>) -> Option<Inspection> {
         let latest = self.latest.as_mut()?;
-        edit(latest);
+        self.released.extend(edit(latest));
         latest.revision += 1;
         self.unsaved = true;
         Some(latest.clone())
@@ -285,7 +384,6 @@ async fn sleep_ms(millis: i32) {
 mod tests {
     use super::*;
     use crate::field::sync::tests::inspection;
-    use crate::model::inspection::DraftStatus;
 
     fn opened() -> Saving {
         Saving {
@@ -294,12 +392,15 @@ mod tests {
         }
     }
 
+    fn set_name(draft: &mut Inspection, name: &str) -> Vec<String> {
+        draft.representative.name = name.into();
+        Vec::new()
+    }
+
     #[test]
     fn nothing_is_changed_or_saved_before_a_draft_is_open() {
         let mut saving = Saving::default();
-        assert!(saving
-            .apply(|draft| draft.representative.name = "王".into())
-            .is_none());
+        assert!(saving.apply(|draft| set_name(draft, "王")).is_none());
         assert!(saving.take_unsaved().is_none());
     }
 
@@ -307,8 +408,11 @@ mod tests {
     fn a_run_of_changes_is_saved_once_as_the_newest_copy() {
         let mut saving = opened();
         let start = inspection(1, DraftStatus::Draft).revision;
-        saving.apply(|draft| draft.representative.name = "王".into());
-        let shown = saving.apply(|draft| draft.representative.role = "经理".into());
+        saving.apply(|draft| set_name(draft, "王"));
+        let shown = saving.apply(|draft| {
+            draft.representative.role = "经理".into();
+            Vec::new()
+        });
         assert_eq!(shown.map(|draft| draft.revision), Some(start + 2));
 
         let written = saving.take_unsaved().expect("a change to save");
@@ -321,7 +425,7 @@ mod tests {
     #[test]
     fn a_refused_copy_is_written_again_until_the_phone_takes_it() {
         let mut saving = opened();
-        saving.apply(|draft| draft.representative.name = "王".into());
+        saving.apply(|draft| set_name(draft, "王"));
         let refused = saving.take_unsaved().expect("a change to save");
         saving.record(&Err(StoreError::Full));
         assert_eq!(saving.state(), SaveState::Failed(StoreError::Full));

@@ -270,12 +270,31 @@ pub async fn blob(sha256: &str) -> Result<Option<(Vec<u8>, String)>, StoreError>
     }))
 }
 
+/// The SHA-256 of every photo and signature whose bytes the phone holds.
+pub async fn blob_ids() -> Result<Vec<String>, StoreError> {
+    let database = open().await?;
+    let transaction = database.transaction(&[BLOBS], TransactionMode::ReadOnly)?;
+    let keys = transaction
+        .object_store(BLOBS)?
+        .get_all_keys(None, None)?
+        .await?;
+    transaction.await?;
+    Ok(keys.iter().filter_map(JsValue::as_string).collect())
+}
+
 /// Deletes the stored bytes among `candidates` that no draft names any more (as a photo or a
-/// signature), after a photo or a draft was deleted.
-pub async fn delete_unreferenced_blobs(candidates: Vec<String>) -> Result<(), StoreError> {
-    let referenced: Vec<String> = drafts()
-        .await?
+/// signature), after a photo or a draft was deleted. `unsaved` are copies of drafts newer than
+/// the phone's, which stand in for them.
+pub async fn delete_unreferenced_blobs(
+    candidates: Vec<String>,
+    unsaved: &[Inspection],
+) -> Result<(), StoreError> {
+    let stored = drafts().await?;
+    let superseded = |draft: &&Inspection| unsaved.iter().any(|copy| copy.id == draft.id);
+    let referenced: Vec<String> = stored
         .iter()
+        .filter(|draft| !superseded(draft))
+        .chain(unsaved)
         .flat_map(Inspection::evidence)
         .collect();
     for sha256 in candidates

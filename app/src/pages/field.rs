@@ -7,6 +7,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
+use crate::field::draft::DraftWriter;
 use crate::field::photo::{self, PhotoSize};
 use crate::field::store::{self, StoreError};
 use crate::field::sync::{self, use_sync, Progress, SyncState};
@@ -112,9 +113,15 @@ pub fn FieldPage() -> impl IntoView {
                     .flat_map(Inspection::evidence)
                     .collect()
             });
+            if let Ok(id) = id.parse() {
+                DraftWriter::discard(id);
+            }
             spawn_local(async move {
                 let deleted = match store::delete_draft(&id).await {
-                    Ok(()) => store::delete_unreferenced_blobs(evidence).await,
+                    Ok(()) => {
+                        let unsaved = DraftWriter::copies_being_written();
+                        store::delete_unreferenced_blobs(evidence, &unsaved).await
+                    }
                     Err(error) => Err(error),
                 };
                 if let Err(error) = deleted {

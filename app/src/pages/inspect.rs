@@ -58,6 +58,12 @@ impl Draft {
         self.writer.with_value(|writer| writer.change(edit));
     }
 
+    /// A change after which the draft no longer names the bytes `edit` returns.
+    fn change_releasing(self, edit: impl FnOnce(&mut Inspection) -> Vec<String>) {
+        self.writer
+            .with_value(|writer| writer.change_releasing(edit));
+    }
+
     /// Takes photos into the draft as they are stored, whether or not the form is still there.
     fn photo_sink(self) -> PhotoSink {
         let writer = self.writer();
@@ -66,16 +72,11 @@ impl Draft {
         })
     }
 
-    /// Removes a photo from the draft, then its bytes once no saved draft names them.
+    /// Removes a photo from the draft, and its bytes once no draft names them.
     fn remove_photo(self, sha256: String) {
-        let writer = self.writer();
-        let removed = sha256.clone();
-        writer.change(move |inspection| inspection.photos.retain(|photo| photo.sha256 != removed));
-        spawn_local(async move {
-            if writer.saved().await.is_ok() {
-                // Bytes left behind only cost space; the draft itself is already right.
-                let _ = store::delete_unreferenced_blobs(vec![sha256]).await;
-            }
+        self.change_releasing(|inspection| {
+            inspection.photos.retain(|photo| photo.sha256 != sha256);
+            vec![sha256]
         });
     }
 
@@ -662,7 +663,7 @@ fn SignatureCard(draft: Draft) -> impl IntoView {
             }
         }
         drawn.set(false);
-        draft.change(|inspection| inspection.signature = None);
+        draft.change_releasing(|inspection| inspection.signature.take().into_iter().collect());
     };
     let keep = move |_| {
         let Some(bytes) = canvas
@@ -677,7 +678,9 @@ fn SignatureCard(draft: Draft) -> impl IntoView {
                 return;
             };
             match store::save_blob(&hash, &bytes, "image/png").await {
-                Ok(()) => writer.change(move |inspection| inspection.signature = Some(hash)),
+                Ok(()) => writer.change_releasing(move |inspection| {
+                    inspection.signature.replace(hash).into_iter().collect()
+                }),
                 Err(error) => writer.show_failure(error),
             }
         });

@@ -113,7 +113,7 @@ pub async fn clear_expired(now: DateTime<Utc>) -> Result<(), StoreError> {
         store::delete_draft(&inspection.id.to_string()).await?;
         evidence.extend(inspection.evidence());
     }
-    store::delete_unreferenced_blobs(evidence).await
+    store::delete_unreferenced_blobs(evidence, &[]).await
 }
 
 #[cfg(test)]
