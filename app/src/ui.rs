@@ -140,7 +140,7 @@ impl Session {
 /// The signed-in user's profile is kept in the browser so the app knows them offline.
 const USER_KEY: &str = "steelcheck.user";
 
-fn local_storage() -> Option<web_sys::Storage> {
+pub fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 

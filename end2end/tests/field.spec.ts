@@ -169,8 +169,7 @@ test.describe('on a phone whose storage is nearly full', () => {
     // Room for the phone's copy of the roster and one photo (about 430 KB in all), not for a
     // photo of noise as well (over a megabyte). Chromium fixes a site's quota when the site first
     // opens its storage, so this comes before anything else.
-    const devtools = await page.context().newCDPSession(page);
-    await devtools.send('Storage.overrideQuotaForOrigin', { origin: server.base, quotaSize: 800_000 });
+    await limitStorage(page, 800_000);
     await login(page, accounts.inspector, server.base);
     const c03 = page.locator('[data-code=C03]');
     const compliesWith = (code: string) => page.locator(`[data-code=${code}]`).getByRole('button', { name: '符合', exact: true });
@@ -260,13 +259,36 @@ test.describe('on a phone whose storage is nearly full', () => {
     }), draftId);
     expect(kept).toBe(0);
   });
+
+  test('a change the full phone refused outlives its page, and is stored once there is room', async ({ page, context }) => {
+    await server.start();
+    const { draftId } = await changeRefusedOnAFullPhone(page);
+    // The phone's system closes the browser's tab, which has no chance to ask.
+    await page.close({ runBeforeUnload: false });
+
+    const again = await context.newPage();
+    await limitStorage(again);
+    await again.goto(`${server.base}/inspect?id=${draftId}`);
+    await expect(again.locator('[data-code=C01]').getByRole('button', { name: '符合', exact: true })).toHaveAttribute('aria-pressed', 'true');
+    expect((await storedDraft(again, draftId)).answers.C01).toBeUndefined();
+
+    // Room is made elsewhere; the change reaches the phone's store by itself.
+    await again.evaluate(() => new Promise((resolve) => { indexedDB.deleteDatabase('filler').onsuccess = resolve; }));
+    await expect.poll(async () => (await storedDraft(again, draftId)).answers.C01?.answer, { timeout: 40_000 }).toBe('complies');
+    await expect(again.getByTestId('save-mark')).toHaveText('已保存在本机');
+  });
 });
+
+/** Gives the site the room of a nearly full phone; it lasts as long as the page that asked. */
+async function limitStorage(page: Page, quotaSize = 2_000_000) {
+  const devtools = await page.context().newCDPSession(page);
+  await devtools.send('Storage.overrideQuotaForOrigin', { origin: server.base, quotaSize });
+}
 
 /** An inspection of the demo seller with one photo, on a phone then filled by other things to
  * its last ten kilobytes, and a change to it that the phone refuses to store. */
 async function changeRefusedOnAFullPhone(page: Page) {
-  const devtools = await page.context().newCDPSession(page);
-  await devtools.send('Storage.overrideQuotaForOrigin', { origin: server.base, quotaSize: 2_000_000 });
+  await limitStorage(page);
   const draftId = await startInspection(page);
   const saveMark = page.getByTestId('save-mark');
   const c03 = page.locator('[data-code=C03]');

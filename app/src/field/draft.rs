@@ -68,10 +68,17 @@ impl DraftWriter {
                 let Some(found) = store::draft(&id.to_string()).await? else {
                     return Ok(None);
                 };
+                let sheltered =
+                    store::sheltered_draft(id).filter(|copy| copy.revision > found.revision);
                 let stored_bytes = store::blob_ids().await?;
                 // Another form may have opened it while the phone was being read.
                 Self::writing(id).unwrap_or_else(|| {
-                    let writer = Self::start_writing(id, found);
+                    let newer = sheltered.is_some();
+                    let writer = Self::start_writing(id, sheltered.unwrap_or(found));
+                    if newer {
+                        // A page closed while the phone refused it: store it where it belongs.
+                        writer.change(|_| ());
+                    }
                     writer.forget_photos_without_bytes(&stored_bytes);
                     writer
                 })
@@ -83,6 +90,7 @@ impl DraftWriter {
     /// Stops writing draft `id`, which the inspector deletes: a change still waiting to be
     /// written (a refused one, say) must not bring the draft back once room is made.
     pub fn discard(id: Uuid) {
+        store::end_shelter(id);
         if let Some(writer) = Self::writing(id) {
             let mut saving = writer.lock();
             saving.latest = None;
@@ -204,6 +212,11 @@ impl DraftWriter {
                 break;
             }
             let refused = outcome.is_err();
+            if refused {
+                store::shelter_draft(&next);
+            } else {
+                store::end_shelter(next.id);
+            }
             self.lock().record(&outcome);
             self.show_state(match outcome {
                 Ok(()) => SaveState::Saved,

@@ -8,10 +8,12 @@ use idb::{
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use uuid::Uuid;
 use wasm_bindgen::JsValue;
 
 use crate::model::inspection::Inspection;
 use crate::model::Enterprise;
+use crate::ui::local_storage;
 
 const DATABASE: &str = "steelcheck";
 const VERSION: u32 = 1;
@@ -202,6 +204,35 @@ pub async fn update_draft(
 
 pub async fn delete_draft(id: &str) -> Result<(), StoreError> {
     delete(DRAFTS, id).await
+}
+
+/// Where a draft the phone refused to store waits for room, so that it outlives the page: the
+/// browser keeps page storage (localStorage) apart from IndexedDB's quota, and a draft is a few
+/// kilobytes. Drafts only; photo bytes never go there.
+fn shelter_key(id: Uuid) -> String {
+    format!("steelcheck.refused.{id}")
+}
+
+/// Keeps a copy of a draft the phone refused; `false` when page storage refused it too.
+pub fn shelter_draft(inspection: &Inspection) -> bool {
+    let Some(storage) = local_storage() else {
+        return false;
+    };
+    to_json(inspection)
+        .is_ok_and(|json| storage.set_item(&shelter_key(inspection.id), &json).is_ok())
+}
+
+/// The copy of draft `id` that waits for room, if any.
+pub fn sheltered_draft(id: Uuid) -> Option<Inspection> {
+    let json = local_storage()?.get_item(&shelter_key(id)).ok()??;
+    serde_json::from_str(&json).ok()
+}
+
+/// Forgets the waiting copy of draft `id`, once the phone holds it or the draft is deleted.
+pub fn end_shelter(id: Uuid) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(&shelter_key(id));
+    }
 }
 
 pub async fn save_roster(enterprises: &[Enterprise]) -> Result<(), StoreError> {
