@@ -30,6 +30,19 @@ async function storedDraft(page: Page, id: string) {
   return JSON.parse((await storedRecord(page, 'drafts', id)).json!);
 }
 
+/** How many records the phone's store `store` holds under `key`: 0 or 1. */
+async function recordsUnder(page: Page, store: string, key: string) {
+  return page.evaluate(({ store, key }) => new Promise<number>((resolve, reject) => {
+    const request = indexedDB.open('steelcheck');
+    request.onsuccess = () => {
+      const count = request.result.transaction(store).objectStore(store).count(key);
+      count.onsuccess = () => resolve(count.result);
+      count.onerror = () => reject(count.error);
+    };
+    request.onerror = () => reject(request.error);
+  }), { store, key });
+}
+
 /** The record IndexedDB holds for a photo, re-hashed, and its decoded size. */
 async function storedPhoto(page: Page, sha256: string) {
   const record = await storedPhotoBytes(page, sha256);
@@ -220,14 +233,7 @@ test.describe('on a phone whose storage is nearly full', () => {
     await expect(saveMark).toHaveText('已保存在本机');
     const stored = await storedDraft(page, draftId);
     expect([stored.answers.C01?.answer, stored.photos.length]).toEqual(['complies', 0]);
-    const photoRecords = await page.evaluate((sha256) => new Promise<number>((resolve) => {
-      const request = indexedDB.open('steelcheck');
-      request.onsuccess = () => {
-        const count = request.result.transaction('blobs').objectStore('blobs').count(sha256);
-        count.onsuccess = () => resolve(count.result);
-      };
-    }), photo);
-    expect(photoRecords).toBe(0);
+    expect(await recordsUnder(page, 'blobs', photo)).toBe(0);
 
     await page.reload();
     await expect(page.locator('[data-code=C01]').getByRole('button', { name: '符合', exact: true })).toHaveAttribute('aria-pressed', 'true');
@@ -250,14 +256,7 @@ test.describe('on a phone whose storage is nearly full', () => {
     await page.reload();
     await expect(page.getByTestId('not-uploaded')).toBeVisible();
     await expect(drafts).not.toContainText(seller);
-    const kept = await page.evaluate((id) => new Promise<number>((resolve) => {
-      const request = indexedDB.open('steelcheck');
-      request.onsuccess = () => {
-        const count = request.result.transaction('drafts').objectStore('drafts').count(id);
-        count.onsuccess = () => resolve(count.result);
-      };
-    }), draftId);
-    expect(kept).toBe(0);
+    expect(await recordsUnder(page, 'drafts', draftId)).toBe(0);
   });
 
   test('a change the full phone refused outlives its page, and is stored once there is room', async ({ page, context }) => {

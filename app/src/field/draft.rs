@@ -101,14 +101,10 @@ impl DraftWriter {
 
     /// The newest copy of every draft being written, which the phone may not hold yet.
     pub fn copies_being_written() -> Vec<Inspection> {
-        WRITING.with(|writing| {
-            writing
-                .borrow()
-                .iter()
-                .filter_map(|(_, saving)| saving.upgrade())
-                .filter_map(|saving| lock(&saving).latest.clone())
-                .collect()
-        })
+        being_written()
+            .iter()
+            .filter_map(|saving| lock(saving).latest.clone())
+            .collect()
     }
 
     /// Takes out of an editable draft the photos whose bytes are gone. Only a full phone does
@@ -310,15 +306,22 @@ const RETRY_FIRST_MS: i32 = 2_000;
 const RETRY_LONGEST_MS: i32 = 30_000;
 const RETRY_STEP_MS: i32 = 250;
 
-/// Whether any draft holds a change that the phone refused to store.
-fn any_refused() -> bool {
+/// The saving of every draft that a form, or work a form left behind, is writing.
+fn being_written() -> Vec<Arc<Mutex<Saving>>> {
     WRITING.with(|writing| {
         writing
             .borrow()
             .iter()
             .filter_map(|(_, saving)| saving.upgrade())
-            .any(|saving| lock(&saving).failure.is_some())
+            .collect()
     })
+}
+
+/// Whether any draft holds a change that the phone refused to store.
+fn any_refused() -> bool {
+    being_written()
+        .iter()
+        .any(|saving| lock(saving).failure.is_some())
 }
 
 /// Has the browser ask before the page is closed or reloaded while a refused change waits in it
