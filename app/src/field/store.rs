@@ -213,13 +213,12 @@ fn shelter_key(id: Uuid) -> String {
     format!("steelcheck.refused.{id}")
 }
 
-/// Keeps a copy of a draft the phone refused; `false` when page storage refused it too.
-pub fn shelter_draft(inspection: &Inspection) -> bool {
-    let Some(storage) = local_storage() else {
-        return false;
-    };
-    to_json(inspection)
-        .is_ok_and(|json| storage.set_item(&shelter_key(inspection.id), &json).is_ok())
+/// Keeps a copy of a draft the phone refused, where page storage takes it: the page still holds
+/// the draft and goes on trying to store it either way.
+pub fn shelter_draft(inspection: &Inspection) {
+    if let (Some(storage), Ok(json)) = (local_storage(), to_json(inspection)) {
+        let _ = storage.set_item(&shelter_key(inspection.id), &json);
+    }
 }
 
 /// The copy of draft `id` that waits for room, if any.
