@@ -319,7 +319,19 @@ pub async fn delete_unreferenced_blobs(
     candidates: Vec<String>,
     unsaved: &[Inspection],
 ) -> Result<(), StoreError> {
-    let stored = drafts().await?;
+    for sha256 in unreferenced(candidates, &drafts().await?, unsaved) {
+        delete(BLOBS, &sha256).await?;
+    }
+    Ok(())
+}
+
+/// The `candidates` that no draft names, each stored draft taken as its copy in `unsaved` where
+/// there is one.
+fn unreferenced(
+    candidates: Vec<String>,
+    stored: &[Inspection],
+    unsaved: &[Inspection],
+) -> Vec<String> {
     let superseded = |draft: &&Inspection| unsaved.iter().any(|copy| copy.id == draft.id);
     let referenced: Vec<String> = stored
         .iter()
@@ -327,11 +339,36 @@ pub async fn delete_unreferenced_blobs(
         .chain(unsaved)
         .flat_map(Inspection::evidence)
         .collect();
-    for sha256 in candidates
-        .iter()
+    candidates
+        .into_iter()
         .filter(|sha256| !referenced.contains(sha256))
-    {
-        delete(BLOBS, sha256).await?;
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::sync::tests::inspection;
+    use crate::model::inspection::DraftStatus;
+
+    fn signed(id: u128, signature: &str) -> Inspection {
+        let mut draft = inspection(id, DraftStatus::Draft);
+        draft.signature = Some(signature.into());
+        draft
     }
-    Ok(())
+
+    #[test]
+    fn bytes_go_only_when_no_draft_names_them_on_the_phone_or_in_the_page() {
+        let stored = [signed(1, "a"), signed(2, "b")];
+        let candidates = || vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        assert_eq!(unreferenced(candidates(), &stored, &[]), ["c"]);
+        // Draft 1 let go of "a" in a change the phone does not hold yet; draft 3, not yet
+        // stored at all, names "c".
+        let mut changed = stored[0].clone();
+        changed.signature = None;
+        assert_eq!(
+            unreferenced(candidates(), &stored, &[changed, signed(3, "c")]),
+            ["a"]
+        );
+    }
 }
