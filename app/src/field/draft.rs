@@ -208,21 +208,18 @@ impl DraftWriter {
                 break;
             }
             let refused = outcome.is_err();
-            if refused {
-                store::shelter_draft(&next);
-            } else {
-                store::end_shelter(next.id);
-            }
             self.lock().record(&outcome);
             self.show_state(match outcome {
                 Ok(()) => SaveState::Saved,
                 Err(error) => SaveState::Failed(error),
             });
             if refused {
+                store::shelter_draft(&next);
                 guard_page_close();
                 self.wait_to_retry(pause).await;
                 pause = (pause * 2).min(RETRY_LONGEST_MS);
             } else {
+                store::end_shelter(next.id);
                 self.delete_released().await;
                 pause = RETRY_FIRST_MS;
             }
