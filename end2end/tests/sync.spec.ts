@@ -236,6 +236,31 @@ async function phonePhotoDigest(page: Page, sha256: string) {
   return (await storedPhotoBytes(page, sha256)).digest;
 }
 
+/** At the office, the head returns inspection `id` to its inspector with `comment`. */
+async function returnAtTheOffice(playwright: typeof import('@playwright/test'), id: string, comment: string) {
+  const office = await playwright.request.newContext({ baseURL: server.base });
+  expect((await office.post('/api/v1/auth/login', { data: accounts.head })).ok()).toBe(true);
+  const review = await office.post(`/api/v1/inspections/${id}/review`, { data: { decision: 'returned', comment } });
+  expect(review.ok()).toBe(true);
+  await office.dispose();
+}
+
+/** What the phone does once an uploaded inspection is past its days: its record and its photos'
+ * bytes are gone from the phone. */
+async function clearFromThePhone(page: Page, id: string, sha256: string) {
+  await page.evaluate(({ id, sha256 }) => new Promise((resolve, reject) => {
+    const request = indexedDB.open('steelcheck');
+    request.onsuccess = () => {
+      const transaction = request.result.transaction(['drafts', 'blobs'], 'readwrite');
+      transaction.objectStore('drafts').delete(id);
+      transaction.objectStore('blobs').delete(sha256);
+      transaction.oncomplete = resolve;
+      transaction.onabort = () => reject(transaction.error);
+    };
+    request.onerror = () => reject(request.error);
+  }), { id, sha256 });
+}
+
 async function expectAllUploaded(page: Page) {
   await page.goto(`${proxy.base}/field`);
   await expect(page.getByTestId('not-uploaded')).toHaveText('0 条未上传', { timeout: 60_000 });
@@ -356,14 +381,7 @@ test('an inspection the office returns comes back to the phone as a draft to cor
   await goOnline(context);
   await expectAllUploaded(page);
 
-  // At the office, the head returns it with a comment.
-  const office = await playwright.request.newContext({ baseURL: server.base });
-  expect((await office.post('/api/v1/auth/login', { data: accounts.head })).ok()).toBe(true);
-  const review = await office.post(`/api/v1/inspections/${id}/review`, {
-    data: { decision: 'returned', comment: '照片不清楚，请补拍' },
-  });
-  expect(review.ok()).toBe(true);
-  await office.dispose();
+  await returnAtTheOffice(playwright, id, '照片不清楚，请补拍');
 
   await page.getByTestId('sync-now').click();
   await expect(page.locator('[data-testid=sync-state][data-state=draft]')).toHaveCount(1);
@@ -386,6 +404,34 @@ test('an inspection the office returns comes back to the phone as a draft to cor
   await expect(page.getByTestId('follow-ups')).toContainText(isoDateInDays(20));
   const pulled = await (await page.request.get(`${server.base}/api/v1/sync/pull`)).json();
   expect(pulled.inspections.map((state: { id: string; status: string }) => [state.id, state.status])).toEqual([[id, 'received']]);
+});
+
+test('an inspection returned after the phone cleared it keeps its photos, shown from the server', async ({ page, playwright }) => {
+  await prepareForTheField(page);
+  const { id, sha256 } = await recordInspection(page, nameplate);
+  await expectAllUploaded(page);
+  await clearFromThePhone(page, id, sha256);
+  await returnAtTheOffice(playwright, id, '请补充检查记录');
+
+  await page.getByTestId('sync-now').click();
+  await expect(page.locator('[data-testid=sync-state][data-state=draft]')).toHaveCount(1);
+  await page.getByRole('link', { name: '继续' }).click();
+  const thumb = page.locator('[data-code=C01]').getByTestId('photo-thumb');
+  await expect(thumb).toHaveAttribute('data-sha256', sha256);
+  // The phone has no bytes of it any more: the thumbnail is the server's copy.
+  await expect.poll(() => thumb.locator('img').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await page.locator('input[name=representative_name]').fill('王经理（复查）');
+  await page.locator('input[name=representative_name]').blur();
+  await expect(page.getByTestId('save-mark')).toHaveText('已保存在本机');
+  await page.getByTestId('submit').click();
+  await expect(page).toHaveURL(/\/field$/);
+  await expect(page.locator('[data-testid=sync-state][data-state=uploaded]')).toHaveCount(1, { timeout: 30_000 });
+
+  // The corrected copy the server holds still names the photo.
+  await returnAtTheOffice(playwright, id, '再看一次');
+  const pulled = await (await page.request.get(`${server.base}/api/v1/sync/pull`)).json();
+  const returned = pulled.inspections.find((state: { id: string }) => state.id === id).returned;
+  expect([returned.representative.name, returned.photos.map((photo: { sha256: string }) => photo.sha256)]).toEqual(['王经理（复查）', [sha256]]);
 });
 
 test('a request left hanging on a silent connection is given up, and the sync goes on', async ({ page, context }) => {

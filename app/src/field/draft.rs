@@ -14,7 +14,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use crate::field::store::{self, StoreError};
-use crate::model::inspection::{DraftStatus, Inspection, PhotoInfo};
+use crate::model::inspection::Inspection;
 
 /// Whether the phone holds the latest change.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +70,6 @@ impl DraftWriter {
                 };
                 let sheltered =
                     store::sheltered_draft(id).filter(|copy| copy.revision > found.revision);
-                let stored_bytes = store::blob_ids().await?;
                 // Another form may have opened it while the phone was being read.
                 Self::writing(id).unwrap_or_else(|| {
                     let newer = sheltered.is_some();
@@ -79,7 +78,6 @@ impl DraftWriter {
                         // A page closed while the phone refused it: store it where it belongs.
                         writer.change(|_| ());
                     }
-                    writer.forget_photos_without_bytes(&stored_bytes);
                     writer
                 })
             }
@@ -105,19 +103,6 @@ impl DraftWriter {
             .iter()
             .filter_map(|saving| lock(saving).latest.clone())
             .collect()
-    }
-
-    /// Takes out of an editable draft the photos whose bytes are gone. Only a full phone does
-    /// that: the bytes of a photo the inspector deleted go first there, to make room for the
-    /// draft's own save, and that save may not have landed before the page was closed.
-    fn forget_photos_without_bytes(&self, stored_bytes: &[String]) {
-        let kept = |photo: &PhotoInfo| stored_bytes.contains(&photo.sha256);
-        let missing = self.lock().latest.as_ref().is_some_and(|draft| {
-            draft.status != DraftStatus::Sent && !draft.photos.iter().all(kept)
-        });
-        if missing {
-            self.change(|draft| draft.photos.retain(kept));
-        }
     }
 
     fn writing(id: Uuid) -> Option<DraftWriter> {
@@ -175,6 +160,10 @@ impl DraftWriter {
         let Some(changed) = self.lock().apply(edit) else {
             return;
         };
+        if self.lock().failure.is_some() {
+            // The save loop waits to try again; the copy that outlives the page must not.
+            store::shelter_draft(&changed);
+        }
         for view in self.views() {
             view.shown.set(Some(changed.clone()));
         }
@@ -197,8 +186,14 @@ impl DraftWriter {
                 break;
             };
             let mut outcome = store::save_draft(&next).await;
+            if outcome.is_err() {
+                // Page storage is outside IndexedDB's quota: the copy waits there for a page
+                // that opens the draft after this one is closed.
+                store::shelter_draft(&next);
+            }
             // A full phone refuses every write, even one that makes the draft smaller, but not a
-            // deletion: the bytes the change let go of make the room it needs.
+            // deletion: the bytes the change let go of make the room it needs. Should the page
+            // close before the save lands, the sheltered copy no longer names them either.
             if outcome == Err(StoreError::Full) && self.delete_released().await {
                 outcome = store::save_draft(&next).await;
             }
@@ -214,7 +209,6 @@ impl DraftWriter {
                 Err(error) => SaveState::Failed(error),
             });
             if refused {
-                store::shelter_draft(&next);
                 guard_page_close();
                 self.wait_to_retry(pause).await;
                 pause = (pause * 2).min(RETRY_LONGEST_MS);
@@ -397,6 +391,7 @@ async fn sleep_ms(millis: i32) {
 mod tests {
     use super::*;
     use crate::field::sync::tests::inspection;
+    use crate::model::inspection::DraftStatus;
 
     fn opened() -> Saving {
         Saving {

@@ -13,6 +13,17 @@ pub async fn sha256_hex(bytes: &[u8]) -> Option<String> {
     Some(digest.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
+/// Where an `<img>` finds evidence `sha256`: a `blob:` address for the phone's bytes, or the
+/// server's copy when the phone no longer holds them (an inspection returned for correction
+/// after its uploaded copy was cleared from the phone).
+pub async fn image_address(sha256: &str) -> Option<String> {
+    match crate::field::store::blob(sha256).await {
+        Ok(Some((bytes, mime))) => object_url(&bytes, &mime),
+        Ok(None) => Some(format!("/api/v1/photos/{sha256}")),
+        Err(_) => None,
+    }
+}
+
 /// A `blob:` address for showing stored bytes; the page revokes it when done.
 pub fn object_url(bytes: &[u8], mime: &str) -> Option<String> {
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));

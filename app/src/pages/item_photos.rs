@@ -9,19 +9,16 @@ use wasm_bindgen::JsCast;
 
 use crate::field::evidence;
 use crate::field::photo::{self, saved_size};
-use crate::field::store;
 use crate::model::inspection::{Inspection, PhotoInfo};
 use crate::ui::{local_date_time, use_i18n};
 
-/// A `blob:` address for stored bytes, released when the component that asked goes away.
+/// Where the photo `sha256` is shown from, released when the component that asked goes away.
 fn stored_image(sha256: String) -> RwSignal<Option<String>> {
     let url = RwSignal::new(None::<String>);
     spawn_local(async move {
-        if let Ok(Some((bytes, mime))) = store::blob(&sha256).await {
-            // Made after the component went away, the address is nobody's to release but ours.
-            if let Some(Some(address)) = url.try_set(evidence::object_url(&bytes, &mime)) {
-                let _ = web_sys::Url::revoke_object_url(&address);
-            }
+        // Made after the component went away, the address is nobody's to release but ours.
+        if let Some(Some(address)) = url.try_set(evidence::image_address(&sha256).await) {
+            let _ = web_sys::Url::revoke_object_url(&address);
         }
     });
     on_cleanup(move || {

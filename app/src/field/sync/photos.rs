@@ -145,7 +145,10 @@ fn header_number(response: &Response, name: &str) -> Option<u64> {
 }
 
 async fn ask(sha256: &str) -> Result<Held, Verdict> {
+    // Never from the browser's cache: a thumbnail shown from the server's copy (GET, cached for
+    // good) would answer for it, without the upload headers.
     let request = api::request(Method::HEAD, &address(sha256), api::CALL_DEADLINE_MS)
+        .cache(web_sys::RequestCache::NoStore)
         .build()
         .map_err(|_| Verdict::Temporary)?;
     let response = api::send(request).await?;
