@@ -276,6 +276,39 @@ test.describe('on a phone whose storage is nearly full', () => {
     await expect.poll(async () => (await storedDraft(again, draftId)).answers.C01?.answer, { timeout: 40_000 }).toBe('complies');
     await expect(again.getByTestId('save-mark')).toHaveText('已保存在本机');
   });
+
+  test('a submit the full phone refused is counted and uploaded all the same, and recorded once there is room', async ({ page, context }) => {
+    await server.start();
+    const { draftId } = await changeRefusedOnAFullPhone(page);
+    await page.locator('select[name=add_inspector]').selectOption('insp01b');
+    for (const code of ['C02', 'C03', 'C04']) {
+      await page.locator(`[data-code=${code}]`).getByRole('button', { name: '符合', exact: true }).click();
+    }
+    await page.locator('input[name=representative_name]').fill('王经理');
+    await page.locator('input[name=signature_refused_reason]').fill('负责人拒绝签字');
+    await page.locator('input[name=signature_refused_reason]').blur();
+    await page.getByTestId('submit').click();
+    await expect(page.getByTestId('save-mark')).toContainText('手机会自动重试保存');
+    await page.close({ runBeforeUnload: false });
+
+    // The list and the sync read the submitted copy that waits in page storage, not the older
+    // one the phone holds.
+    const again = await context.newPage();
+    await limitStorage(again);
+    await again.goto(`${server.base}/field`);
+    await expect(again.getByTestId('not-uploaded')).toHaveText('1 条未上传');
+    const onTheServer = async () => {
+      const pulled = await (await again.request.get(`${server.base}/api/v1/sync/pull`)).json();
+      return pulled.inspections.map((state: { id: string }) => state.id);
+    };
+    await expect.poll(onTheServer, { timeout: 30_000 }).toContain(draftId);
+
+    // Room is made: the phone records it as uploaded.
+    await again.evaluate(() => new Promise((resolve) => { indexedDB.deleteDatabase('filler').onsuccess = resolve; }));
+    await again.getByTestId('sync-now').click();
+    await expect(again.getByTestId('not-uploaded')).toHaveText('0 条未上传', { timeout: 30_000 });
+    expect((await storedDraft(again, draftId)).status).toBe('sent');
+  });
 });
 
 /** Gives the site the room of a nearly full phone; it lasts as long as the page that asked. */

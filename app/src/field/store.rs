@@ -167,11 +167,14 @@ pub async fn save_draft(inspection: &Inspection) -> Result<(), StoreError> {
 }
 
 /// Every draft and outbox entry on this phone; one that no longer parses is skipped, not lost.
+/// Every draft on the phone, each as the inspector last left it: a change the phone refused
+/// (a submit, say) counts and is uploaded from the copy that waits for room.
 pub async fn drafts() -> Result<Vec<Inspection>, StoreError> {
     let all = get_all(DRAFTS).await?;
     Ok(all
         .iter()
         .filter_map(|json| serde_json::from_str(json).ok())
+        .map(with_refused_changes)
         .collect())
 }
 
@@ -195,15 +198,21 @@ pub async fn update_draft(
         .await?
         .as_ref()
         .and_then(json_of)
-        .and_then(|json| serde_json::from_str(&json).ok());
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .map(with_refused_changes);
     if let Some(next) = change(current) {
         store.put(&record(id, &to_json(&next)?)?, None)?.await?;
     }
     commit(transaction).await
 }
 
+/// Deletes a draft from the phone, with its copy that waits for room.
 pub async fn delete_draft(id: &str) -> Result<(), StoreError> {
-    delete(DRAFTS, id).await
+    delete(DRAFTS, id).await?;
+    if let Ok(id) = id.parse() {
+        end_shelter(id);
+    }
+    Ok(())
 }
 
 /// Where a draft the phone refused to store waits for room, so that it outlives the page: the
@@ -225,6 +234,27 @@ pub fn shelter_draft(inspection: &Inspection) {
 pub fn sheltered_draft(id: Uuid) -> Option<Inspection> {
     let json = local_storage()?.get_item(&shelter_key(id)).ok()??;
     serde_json::from_str(&json).ok()
+}
+
+/// The inspector's latest copy of a stored draft: the one waiting for room when it is newer. A
+/// waiting copy that the phone has caught up with is forgotten.
+fn with_refused_changes(stored: Inspection) -> Inspection {
+    let waiting = sheltered_draft(stored.id);
+    let (latest, caught_up) = newest_copy(stored, waiting);
+    if caught_up {
+        end_shelter(latest.id);
+    }
+    latest
+}
+
+/// Which of the phone's copy and the waiting copy is newer, and whether the waiting one (if any)
+/// is behind the phone's and can go.
+fn newest_copy(stored: Inspection, waiting: Option<Inspection>) -> (Inspection, bool) {
+    match waiting {
+        Some(waiting) if waiting.revision > stored.revision => (waiting, false),
+        Some(_) => (stored, true),
+        None => (stored, false),
+    }
 }
 
 /// Forgets the waiting copy of draft `id`, once the phone holds it or the draft is deleted.
@@ -300,18 +330,6 @@ pub async fn blob(sha256: &str) -> Result<Option<(Vec<u8>, String)>, StoreError>
     }))
 }
 
-/// The SHA-256 of every photo and signature whose bytes the phone holds.
-pub async fn blob_ids() -> Result<Vec<String>, StoreError> {
-    let database = open().await?;
-    let transaction = database.transaction(&[BLOBS], TransactionMode::ReadOnly)?;
-    let keys = transaction
-        .object_store(BLOBS)?
-        .get_all_keys(None, None)?
-        .await?;
-    transaction.await?;
-    Ok(keys.iter().filter_map(JsValue::as_string).collect())
-}
-
 /// Deletes the stored bytes among `candidates` that no draft names any more (as a photo or a
 /// signature), after a photo or a draft was deleted. `unsaved` are copies of drafts newer than
 /// the phone's, which stand in for them.
@@ -370,5 +388,19 @@ mod tests {
             unreferenced(candidates(), &stored, &[changed, signed(3, "c")]),
             ["a"]
         );
+    }
+
+    #[test]
+    fn a_refused_change_counts_until_the_phone_holds_it_or_a_later_one() {
+        let stored = inspection(1, DraftStatus::Draft);
+        let mut submitted = stored.clone();
+        submitted.status = DraftStatus::Outbox;
+        submitted.revision += 1;
+
+        let (latest, caught_up) = newest_copy(stored.clone(), Some(submitted.clone()));
+        assert_eq!((latest, caught_up), (submitted.clone(), false));
+        let (latest, caught_up) = newest_copy(submitted.clone(), Some(submitted.clone()));
+        assert_eq!((latest, caught_up), (submitted.clone(), true));
+        assert_eq!(newest_copy(stored.clone(), None), (stored, false));
     }
 }

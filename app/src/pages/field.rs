@@ -52,9 +52,13 @@ pub fn FieldPage() -> impl IntoView {
     Effect::new(move |_| {
         sync.inspections_changed.track();
         spawn_local(async move {
-            if let Ok(mut found) = store::drafts().await {
-                found.sort_by_key(|draft| std::cmp::Reverse(draft.started_at));
-                drafts.set(found);
+            match store::drafts().await {
+                Ok(mut found) => {
+                    found.sort_by_key(|draft| std::cmp::Reverse(draft.started_at));
+                    drafts.set(found);
+                }
+                // Not "no drafts": what the phone holds could not be read, which is not the same.
+                Err(error) => notice.set(Some(store_problem(i18n, &error))),
             }
         });
     });

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::verdict::Verdict;
 use crate::api;
+use crate::field::draft::DraftWriter;
 use crate::field::new_id;
 use crate::field::store::{self, StoreError};
 use crate::model::inspection::{DraftStatus, Inspection};
@@ -113,7 +114,9 @@ pub async fn clear_expired(now: DateTime<Utc>) -> Result<(), StoreError> {
         store::delete_draft(&inspection.id.to_string()).await?;
         evidence.extend(inspection.evidence());
     }
-    store::delete_unreferenced_blobs(evidence, &[]).await
+    // A draft still being written in this page may have taken the same bytes (a photo picked
+    // again from the gallery) before the phone holds it.
+    store::delete_unreferenced_blobs(evidence, &DraftWriter::copies_being_written()).await
 }
 
 #[cfg(test)]
