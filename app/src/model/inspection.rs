@@ -279,6 +279,30 @@ impl Inspection {
         hashes
     }
 
+    /// Attaches a stored photo to its item; the same bytes picked twice for one item are one
+    /// piece of evidence, not two.
+    pub fn add_photo(&mut self, info: PhotoInfo) {
+        let known = self
+            .photos
+            .iter()
+            .any(|photo| photo.sha256 == info.sha256 && photo.item_code == info.item_code);
+        if !known {
+            self.photos.push(info);
+        }
+    }
+
+    /// Takes photo `sha256` off item `code` only: the same bytes may be evidence for another
+    /// item too. Returns the bytes the draft no longer names at all, to be deleted.
+    pub fn remove_photo(&mut self, code: &str, sha256: &str) -> Vec<String> {
+        self.photos
+            .retain(|photo| !(photo.sha256 == sha256 && photo.item_code == code));
+        if self.evidence().iter().any(|named| named == sha256) {
+            Vec::new()
+        } else {
+            vec![sha256.to_string()]
+        }
+    }
+
     /// A suspended or converted enterprise is recorded without the checklist and visited later.
     pub fn needs_checklist(&self) -> bool {
         self.site_state == OperatingStatus::Operating
@@ -513,27 +537,47 @@ mod tests {
         assert_eq!(keys(&inspection), ["inspection.finished_before_start"]);
     }
 
-    #[test]
-    fn evidence_names_each_stored_file_once() {
-        let mut inspection = complete(seller_inspection());
-        let photo = |sha256: &str, item_code: &str| PhotoInfo {
+    /// A one-pixel photo of item `item_code`, whose SHA-256 is `sha256` repeated.
+    fn photo(sha256: &str, item_code: &str) -> PhotoInfo {
+        PhotoInfo {
             sha256: sha256.repeat(64),
             item_code: item_code.into(),
-            taken_at: inspection.started_at,
+            taken_at: seller_inspection().started_at,
             width: 1,
             height: 1,
             bytes: 1,
             original_bytes: 1,
             location: None,
-        };
-        let photos = vec![photo("c", "C01"), photo("d", "C02"), photo("c", "C03")];
-        inspection.photos = photos;
+        }
+    }
+
+    #[test]
+    fn evidence_names_each_stored_file_once() {
+        let mut inspection = complete(seller_inspection());
+        inspection.photos = vec![photo("c", "C01"), photo("d", "C02"), photo("c", "C03")];
         assert_eq!(
             inspection.evidence(),
             ["c".repeat(64), "d".repeat(64), "ab".repeat(32)]
         );
         inspection.signature = Some("c".repeat(64));
         assert_eq!(inspection.evidence(), ["c".repeat(64), "d".repeat(64)]);
+    }
+
+    #[test]
+    fn a_photo_on_two_items_is_taken_off_one_and_its_bytes_kept_for_the_other() {
+        let mut inspection = seller_inspection();
+        for (sha256, code) in [("c", "C01"), ("c", "C03"), ("c", "C01")] {
+            inspection.add_photo(photo(sha256, code));
+        }
+        assert_eq!(inspection.photos, [photo("c", "C01"), photo("c", "C03")]);
+
+        let released = inspection.remove_photo("C01", &"c".repeat(64));
+        assert!(released.is_empty(), "C03 still names the bytes");
+        assert_eq!(inspection.photos, [photo("c", "C03")]);
+
+        let released = inspection.remove_photo("C03", &"c".repeat(64));
+        assert_eq!(released, ["c".repeat(64)]);
+        assert!(inspection.photos.is_empty());
     }
 
     #[test]

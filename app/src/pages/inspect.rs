@@ -68,16 +68,13 @@ impl Draft {
     fn photo_sink(self) -> PhotoSink {
         let writer = self.writer();
         Arc::new(move |info: PhotoInfo| {
-            writer.change(move |inspection| add_photo(inspection, info));
+            writer.change(move |inspection| inspection.add_photo(info));
         })
     }
 
-    /// Removes a photo from the draft, and its bytes once no draft names them.
-    fn remove_photo(self, sha256: String) {
-        self.change_releasing(|inspection| {
-            inspection.photos.retain(|photo| photo.sha256 != sha256);
-            vec![sha256]
-        });
+    /// Removes a photo from item `code`, and its bytes once no draft names them.
+    fn remove_photo(self, code: &str, sha256: &str) {
+        self.change_releasing(|inspection| inspection.remove_photo(code, sha256));
     }
 
     fn with<T>(self, read: impl FnOnce(&Inspection) -> T) -> Option<T> {
@@ -101,7 +98,8 @@ pub fn InspectPage() -> impl IntoView {
     let query = use_query_map();
     let navigate = StoredValue::new(use_navigate());
     let draft = Draft::new();
-    let missing = RwSignal::new(false);
+    // Why no draft is shown (a translation key): none on this phone, or the phone's storage.
+    let unopened = RwSignal::new(None::<&'static str>);
     let colleagues = RwSignal::new(Vec::<Colleague>::new());
     let show_problems = RwSignal::new(false);
 
@@ -114,8 +112,8 @@ pub fn InspectPage() -> impl IntoView {
                     draft.writer.set_value(writer.clone());
                     writer.show_in(draft.view());
                 }
-                Ok(None) => missing.set(true),
-                Err(error) => draft.state.set(SaveState::Failed(error)),
+                Ok(None) => unopened.set(Some("inspect.missing")),
+                Err(error) => unopened.set(Some(error.message_key())),
             }
             if let Ok(Some(found)) = store::value::<Vec<Colleague>>(COLLEAGUES).await {
                 colleagues.set(found);
@@ -155,9 +153,9 @@ pub fn InspectPage() -> impl IntoView {
     };
 
     view! {
-        <Show when=move || missing.get()>
-            <section class="card"><p>{move || i18n.t("inspect.missing")}</p><a href="/field">{move || i18n.t("nav.field")}</a></section>
-        </Show>
+        {move || unopened.get().map(|key| view! {
+            <section class="card" role="alert" data-testid="unopened"><p>{move || i18n.t(key)}</p><a href="/field">{move || i18n.t("nav.field")}</a></section>
+        })}
         <Show when=move || draft.inspection.with(Option::is_some)>
             <InspectionForm draft colleagues problems show_problems submit/>
         </Show>
@@ -492,7 +490,10 @@ fn ItemCard(draft: Draft, item: ChecklistItem) -> impl IntoView {
                     move || draft.with(|inspection| photos_of(inspection, &code)).unwrap_or_default()
                 })
                 on_added=draft.photo_sink()
-                on_removed=move |sha256: String| draft.remove_photo(sha256)
+                on_removed={
+                    let code = code.clone();
+                    move |sha256: String| draft.remove_photo(&code, &sha256)
+                }
             />
             {move || finding_index.get().map(|index| view! { <FindingEditor draft index/> })}
         </div>
@@ -616,11 +617,7 @@ fn SignatureCard(draft: Draft) -> impl IntoView {
             shown.set(None);
             return;
         };
-        spawn_local(async move {
-            if let Ok(Some((bytes, mime))) = store::blob(&hash).await {
-                shown.set(evidence::object_url(&bytes, &mime));
-            }
-        });
+        spawn_local(async move { shown.set(evidence::image_address(&hash).await) });
     });
 
     let point = move |event: &leptos::ev::PointerEvent| -> Option<(web_sys::CanvasRenderingContext2d, f64, f64)> {
@@ -675,6 +672,8 @@ fn SignatureCard(draft: Draft) -> impl IntoView {
         let writer = draft.writer();
         spawn_local(async move {
             let Some(hash) = evidence::sha256_hex(&bytes).await else {
+                // Without its seal the signature is not kept; the inspector must hear of it.
+                writer.show_failure(StoreError::Failed("SHA-256".into()));
                 return;
             };
             match store::save_blob(&hash, &bytes, "image/png").await {
@@ -785,17 +784,6 @@ fn ProblemList(problems: Vec<Problem>) -> impl IntoView {
                     .collect_view()}
             </ul>
         </div>
-    }
-}
-
-/// The same bytes picked twice for one item are one piece of evidence, not two.
-fn add_photo(inspection: &mut Inspection, info: PhotoInfo) {
-    let known = inspection
-        .photos
-        .iter()
-        .any(|photo| photo.sha256 == info.sha256 && photo.item_code == info.item_code);
-    if !known {
-        inspection.photos.push(info);
     }
 }
 
