@@ -166,9 +166,9 @@ pub async fn save_draft(inspection: &Inspection) -> Result<(), StoreError> {
     .await
 }
 
-/// Every draft and outbox entry on this phone; one that no longer parses is skipped, not lost.
-/// Every draft on the phone, each as the inspector last left it: a change the phone refused
-/// (a submit, say) counts and is uploaded from the copy that waits for room.
+/// Every draft and outbox entry on this phone, each as the inspector last left it: a change the
+/// phone refused (a submit, say) counts and is uploaded from the copy that waits for room. One
+/// that no longer parses is skipped, not lost.
 pub async fn drafts() -> Result<Vec<Inspection>, StoreError> {
     let all = get_all(DRAFTS).await?;
     Ok(all
