@@ -221,8 +221,6 @@ test.describe('on a phone whose storage is nearly full', () => {
 
   test('deleting a photo in the form makes room on a full phone, and the change that waited is saved', async ({ page }) => {
     await server.start();
-    const devtools = await page.context().newCDPSession(page);
-    await devtools.send('Storage.overrideQuotaForOrigin', { origin: server.base, quotaSize: 2_000_000 });
     const { draftId, photo } = await changeRefusedOnAFullPhone(page);
     const saveMark = page.getByTestId('save-mark');
     const c03 = page.locator('[data-code=C03]');

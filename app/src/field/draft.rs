@@ -68,12 +68,12 @@ impl DraftWriter {
                 let Some(found) = store::draft(&id.to_string()).await? else {
                     return Ok(None);
                 };
-                let sheltered =
-                    store::sheltered_draft(id).filter(|copy| copy.revision > found.revision);
+                let stored_revision = found.revision;
+                let latest = store::with_refused_changes(found);
                 // Another form may have opened it while the phone was being read.
                 Self::writing(id).unwrap_or_else(|| {
-                    let newer = sheltered.is_some();
-                    let writer = Self::start_writing(id, sheltered.unwrap_or(found));
+                    let newer = latest.revision > stored_revision;
+                    let writer = Self::start_writing(id, latest);
                     if newer {
                         // A page closed while the phone refused it: store it where it belongs.
                         writer.change(|_| ());

@@ -19,9 +19,14 @@ pub async fn sha256_hex(bytes: &[u8]) -> Option<String> {
 pub async fn image_address(sha256: &str) -> Option<String> {
     match crate::field::store::blob(sha256).await {
         Ok(Some((bytes, mime))) => object_url(&bytes, &mime),
-        Ok(None) => Some(format!("/api/v1/photos/{sha256}")),
+        Ok(None) => Some(server_address(sha256)),
         Err(_) => None,
     }
+}
+
+/// The server's address of evidence `sha256`: read there, and uploaded there in chunks.
+pub fn server_address(sha256: &str) -> String {
+    format!("/api/v1/photos/{sha256}")
 }
 
 /// A `blob:` address for showing stored bytes; the page revokes it when done.

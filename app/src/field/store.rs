@@ -231,14 +231,14 @@ pub fn shelter_draft(inspection: &Inspection) {
 }
 
 /// The copy of draft `id` that waits for room, if any.
-pub fn sheltered_draft(id: Uuid) -> Option<Inspection> {
+fn sheltered_draft(id: Uuid) -> Option<Inspection> {
     let json = local_storage()?.get_item(&shelter_key(id)).ok()??;
     serde_json::from_str(&json).ok()
 }
 
 /// The inspector's latest copy of a stored draft: the one waiting for room when it is newer. A
 /// waiting copy that the phone has caught up with is forgotten.
-fn with_refused_changes(stored: Inspection) -> Inspection {
+pub fn with_refused_changes(stored: Inspection) -> Inspection {
     let waiting = sheltered_draft(stored.id);
     let (latest, caught_up) = newest_copy(stored, waiting);
     if caught_up {

@@ -9,6 +9,7 @@ use gloo_net::http::{Method, Response};
 
 use super::verdict::Verdict;
 use crate::api;
+use crate::field::evidence::server_address;
 use crate::field::store;
 use crate::i18n::Lang;
 use crate::model::inspection::Inspection;
@@ -136,10 +137,6 @@ pub async fn upload(sha256: &str, lang: Lang, progress: impl Fn(u64)) -> Result<
     }
 }
 
-fn address(sha256: &str) -> String {
-    format!("/api/v1/photos/{sha256}")
-}
-
 fn header_number(response: &Response, name: &str) -> Option<u64> {
     response.headers().get(name)?.trim().parse().ok()
 }
@@ -147,7 +144,7 @@ fn header_number(response: &Response, name: &str) -> Option<u64> {
 async fn ask(sha256: &str) -> Result<Held, Verdict> {
     // Never from the browser's cache: a thumbnail shown from the server's copy (GET, cached for
     // good) would answer for it, without the upload headers.
-    let request = api::request(Method::HEAD, &address(sha256), api::CALL_DEADLINE_MS)
+    let request = api::request(Method::HEAD, &server_address(sha256), api::CALL_DEADLINE_MS)
         .cache(web_sys::RequestCache::NoStore)
         .build()
         .map_err(|_| Verdict::Temporary)?;
@@ -162,7 +159,8 @@ async fn ask(sha256: &str) -> Result<Held, Verdict> {
 
 async fn send_chunk(sha256: &str, bytes: &[u8], range: Range<u64>) -> Result<ChunkAnswer, Verdict> {
     let slice = &bytes[range.start as usize..range.end as usize];
-    let request = api::request(Method::PATCH, &address(sha256), api::UPLOAD_DEADLINE_MS)
+    let address = server_address(sha256);
+    let request = api::request(Method::PATCH, &address, api::UPLOAD_DEADLINE_MS)
         .header(UPLOAD_OFFSET, &range.start.to_string())
         .header(UPLOAD_LENGTH, &bytes.len().to_string())
         .header("Content-Type", CHUNK_CONTENT_TYPE)
