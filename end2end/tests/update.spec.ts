@@ -96,10 +96,11 @@ test('a new build replaces the cached app cleanly, online and then offline', asy
 
   // The page runs the new build's files, hydrated: the language switch works.
   await page.reload();
-  const loaded = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => entry.name));
-  expect(loaded.filter((url) => url.includes('/pkg/'))).toEqual(
-    expect.arrayContaining([expect.stringContaining(`${next.hashes.wasm}.wasm`), expect.stringContaining(`${next.hashes.js}.js`)]),
-  );
+  // The hydration script imports the JS, which fetches the wasm: both may come after `load`.
+  const loaded = () => page.evaluate(() => performance.getEntriesByType('resource').map((entry) => entry.name));
+  await expect
+    .poll(async () => (await loaded()).filter((url) => url.includes('/pkg/')))
+    .toEqual(expect.arrayContaining([expect.stringContaining(`${next.hashes.wasm}.wasm`), expect.stringContaining(`${next.hashes.js}.js`)]));
   await page.getByRole('button', { name: 'EN' }).click();
   await expect(page.getByRole('heading', { name: 'Field inspection' })).toBeVisible();
   await page.getByRole('button', { name: '中文' }).click();
